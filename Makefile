@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make serve` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+NLU := $(VENV)/bin/nlu
+STAMP := $(VENV)/.installed
+DATA := data/intents_id.yaml
+TEST_DATA := data/test_id.jsonl
+STAMP_NOW = $$(date +%Y%m%d-%H%M%S)
+
+.PHONY: install train serve test bench eval clean
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes; torch is pinned to the CPU build on disk.
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# A new versioned artifact under models/, then models/current points at it.
+train: install
+	$(NLU) train --data $(DATA) --out models/$(STAMP_NOW) --link models/current
+
+models/current:
+	$(MAKE) train
+
+serve: install models/current
+	$(NLU) serve --model models/current
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(NLU) benchmark banking77
+
+# Trains both profiles on the training data and writes reports on the evaluation set.
+eval: install
+	@set -e; for profile in accurate fast; do \
+	  out=models/eval-$$profile-$(STAMP_NOW); \
+	  $(NLU) train --data $(DATA) --profile $$profile --out $$out > /dev/null; \
+	  echo "== $$profile"; \
+	  $(NLU) evaluate --model $$out --data $(TEST_DATA) --report reports/$$profile; \
+	done
+
+clean:
+	rm -rf $(VENV) reports build *.egg-info

@@ -1,0 +1,148 @@
+"""The intent classifier: a linear model with temperature-calibrated probabilities and
+confidence thresholds learned from cross-validated predictions, and the Pipeline around it."""
+
+__all__ = ["IntentClassifier", "make_pipeline", "PROFILES"]
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+from sklearn.utils.validation import check_is_fitted
+
+from .dataset import OUT_OF_SCOPE
+from .features import make_tfidf
+from .fallback import Thresholds, choose_thresholds
+
+PROFILES = ("accurate", "fast")
+
+
+class IntentClassifier(ClassifierMixin, BaseEstimator):
+    """Linear SVM whose decision scores become probabilities through a softmax temperature.
+
+    ``fit`` runs a stratified cross-validation: the held-out scores fit the temperature
+    and choose the confidence threshold and ambiguity margin (see
+    :func:`nlu.fallback.choose_thresholds`), then the model is refit on all the data.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularization strength of the LinearSVC.
+    cv : int
+        Folds for the held-out predictions (fewer when a class has fewer examples).
+    oos_label : str
+        The label of out-of-scope training examples.
+    max_false_reject : float
+        Share of in-scope messages the chosen thresholds may reject on held-out data.
+    random_state : int
+
+    Attributes
+    ----------
+    classes_, temperature_, thresholds_, cv_metrics_
+    """
+
+    def __init__(self, C=0.5, cv=5, oos_label=OUT_OF_SCOPE, max_false_reject=0.04,
+                 random_state=0):
+        self.C = C
+        self.cv = cv
+        self.oos_label = oos_label
+        self.max_false_reject = max_false_reject
+        self.random_state = random_state
+
+    def _svm(self):
+        return LinearSVC(C=self.C, random_state=self.random_state)
+
+    def fit(self, X, y):
+        y = np.asarray(y, dtype=object)
+        self.classes_ = np.unique(y.astype(str)).astype(object)
+        if len(self.classes_) < 2:
+            raise ValueError("an intent classifier needs at least two labels")
+        held_out = self._held_out_scores(X, y)
+        self.temperature_ = _fit_temperature(held_out, y, self.classes_)
+        proba = softmax(held_out / self.temperature_, axis=1)
+        self.thresholds_ = choose_thresholds(proba, self.classes_, y, self.oos_label,
+                                             self.max_false_reject)
+        self.cv_metrics_ = _cv_metrics(proba, self.classes_, y, self.oos_label, self.thresholds_)
+        self.svm_ = self._svm().fit(X, y)
+        return self
+
+    def _held_out_scores(self, X, y):
+        smallest = min(np.unique(y, return_counts=True)[1])
+        folds = StratifiedKFold(max(2, min(self.cv, smallest)), shuffle=True,
+                                random_state=self.random_state)
+        scores = np.zeros((X.shape[0], len(self.classes_)))
+        for train, test in folds.split(np.zeros(len(y)), y):
+            svm = self._svm().fit(X[train], y[train])
+            columns = np.searchsorted(self.classes_, svm.classes_)
+            # A fold missing a class (tiny data) leaves that column very unlikely.
+            scores[test] = -10.0
+            scores[np.ix_(test, columns)] = _scores(svm, X[test])
+        return scores
+
+    def decision_function(self, X):
+        check_is_fitted(self, "svm_")
+        return _scores(self.svm_, X)
+
+    def predict_proba(self, X):
+        return softmax(self.decision_function(X) / self.temperature_, axis=1)
+
+    def predict(self, X):
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+def _scores(svm, X):
+    scores = svm.decision_function(X)
+    if scores.ndim == 1:  # binary LinearSVC returns one column
+        scores = np.column_stack([-scores, scores])
+    return scores
+
+
+def _fit_temperature(scores, y, classes):
+    index = np.searchsorted(classes, y)
+
+    def nll(log_t):
+        return -log_softmax(scores / np.exp(log_t), axis=1)[np.arange(len(y)), index].mean()
+
+    result = minimize_scalar(nll, bounds=(-5.0, 3.0), method="bounded")
+    return float(np.exp(result.x))
+
+
+def _cv_metrics(proba, classes, y, oos_label, thresholds):
+    from .fallback import decide
+
+    top, reasons = decide(proba, classes, thresholds, oos_label)
+    predicted = np.asarray(classes, dtype=object)[top]
+    accepted = np.array([r is None for r in reasons])
+    in_scope = y != oos_label
+    metrics = {
+        "n_examples": int(len(y)),
+        "top1_accuracy": float(np.mean(predicted[in_scope] == y[in_scope])) if in_scope.any()
+        else None,
+        "in_scope_accuracy": float(np.mean(accepted[in_scope] & (predicted[in_scope]
+                                                                 == y[in_scope])))
+        if in_scope.any() else None,
+        "in_scope_false_reject": float(np.mean(~accepted[in_scope])) if in_scope.any() else None,
+    }
+    if (~in_scope).any():
+        metrics["out_of_scope_recall"] = float(np.mean(~accepted[~in_scope]))
+    return metrics
+
+
+def make_pipeline(profile="accurate", embedding_model=None, C=0.5, random_state=0):
+    """Build the unfitted classifier Pipeline for a profile.
+
+    ``fast``: TF-IDF word and char n-grams -> :class:`IntentClassifier`.
+    ``accurate``: the same TF-IDF concatenated with sentence embeddings.
+    """
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r} (expected one of {', '.join(PROFILES)})")
+    features = make_tfidf()
+    if profile == "accurate":
+        from .embeddings import DEFAULT_EMBEDDING_MODEL, SentenceEmbedder
+
+        embedder = SentenceEmbedder(embedding_model or DEFAULT_EMBEDDING_MODEL)
+        features = FeatureUnion([("tfidf", features), ("embedding", embedder)])
+    classifier = IntentClassifier(C=C, random_state=random_state)
+    return Pipeline([("features", features), ("classifier", classifier)])

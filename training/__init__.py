@@ -1,0 +1,1 @@
+"""The ``nlu`` command line: a thin front end over the :mod:`nlu` library."""

