@@ -7,12 +7,10 @@ import json
 import re
 from pathlib import Path
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from .dataset import OUT_OF_SCOPE, ROUTES, Dataset, Example, IntentSpec, validate
 from .errors import DataError, Problem
 from .language import LANGUAGES
+from .yamlfile import line_of, read_yaml
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -105,12 +103,9 @@ def iter_texts(path, *, text_column="text", batch_size=1000):
 
 def _read_yaml(path):
     name = str(path)
-    try:
-        doc = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return Dataset(), [Problem(name, line, f"invalid YAML: {getattr(exc, 'problem', exc)}")]
+    doc, problems = read_yaml(path)
+    if problems:
+        return Dataset(), problems
     if not isinstance(doc, dict):
         return Dataset(), [Problem(name, 1, "expected a mapping with 'intents' or 'nlu'")]
     if "nlu" in doc:
@@ -118,38 +113,26 @@ def _read_yaml(path):
     return _read_project(name, doc)
 
 
-def _line(node, key=None, index=None):
-    """1-based line of a mapping key or sequence item in a round-trip YAML node."""
-    try:
-        if key is not None:
-            return node.lc.key(key)[0] + 1
-        if index is not None:
-            return node.lc.item(index)[0] + 1
-        return node.lc.line + 1
-    except (AttributeError, KeyError, IndexError, TypeError):
-        return None
-
-
 def _read_project(name, doc):
-    problems = [Problem(name, _line(doc, key=k), f"unknown key {k!r} (expected one of "
+    problems = [Problem(name, line_of(doc, key=k), f"unknown key {k!r} (expected one of "
                         f"{', '.join(sorted(_TOP_KEYS))})") for k in doc if k not in _TOP_KEYS]
     routes = doc.get("routes", ROUTES)
     if "routes" in doc and not _is_list_of_str(routes):
-        problems.append(Problem(name, _line(doc, key="routes"), "'routes' must be a list of names"))
+        problems.append(Problem(name, line_of(doc, key="routes"), "'routes' must be a list of names"))
         routes = ROUTES
     intents, examples = {}, []
     items = doc.get("intents") or []
     if not isinstance(items, list):
-        problems.append(Problem(name, _line(doc, key="intents"), "'intents' must be a list"))
+        problems.append(Problem(name, line_of(doc, key="intents"), "'intents' must be a list"))
         items = []
     for index, item in enumerate(items):
-        line = _line(items, index=index)
+        line = line_of(items, index=index)
         if not isinstance(item, dict):
             problems.append(Problem(name, line, "an intent must be a mapping with id and examples"))
             continue
         for key in item:
             if key not in _INTENT_KEYS:
-                problems.append(Problem(name, _line(item, key=key), f"unknown key {key!r} in "
+                problems.append(Problem(name, line_of(item, key=key), f"unknown key {key!r} in "
                                         f"intent (expected one of {', '.join(sorted(_INTENT_KEYS))})"))
         intent_id = item.get("id")
         if not isinstance(intent_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", intent_id):
@@ -162,7 +145,7 @@ def _read_project(name, doc):
             continue
         route = item.get("route")
         if route is not None and route not in routes:
-            problems.append(Problem(name, _line(item, key="route"), f"intent {intent_id!r}: "
+            problems.append(Problem(name, line_of(item, key="route"), f"intent {intent_id!r}: "
                                     f"unknown route {route!r} (expected one of {', '.join(routes)})"))
         intents[intent_id] = IntentSpec(intent_id, route if isinstance(route, str) else None,
                                         str(item.get("description") or ""), name, line)
@@ -179,7 +162,7 @@ def _read_project(name, doc):
 def _read_examples(name, parent, key, intent):
     """Examples as a list, or a mapping ``{lang: [texts]}``; each keeps its own line."""
     node = parent.get(key)
-    where = _line(parent, key=key)
+    where = line_of(parent, key=key)
     owner = f"intent {intent!r}" if intent else "out_of_scope"
     if node is None:
         return [], []
@@ -187,14 +170,14 @@ def _read_examples(name, parent, key, intent):
     examples, problems = [], []
     for lang, texts in groups:
         if lang is not None and lang not in LANGUAGES:
-            problems.append(Problem(name, _line(node, key=lang), f"{owner}: unknown language "
+            problems.append(Problem(name, line_of(node, key=lang), f"{owner}: unknown language "
                                     f"{lang!r} (expected one of {', '.join(LANGUAGES)})"))
             continue
         if not isinstance(texts, list):
             problems.append(Problem(name, where, f"{owner}: examples must be a list of texts"))
             continue
         for index, text in enumerate(texts):
-            line = _line(texts, index=index)
+            line = line_of(texts, index=index)
             if not isinstance(text, str):
                 problems.append(Problem(name, line, f"{owner}: example must be text, got {text!r}"))
             elif not text.strip():
@@ -213,7 +196,7 @@ def _read_rasa(name, doc):
         intent = str(item["intent"])
         label = None if intent == OUT_OF_SCOPE else intent
         block = item.get("examples")
-        start = _line(item, key="examples") or _line(items, index=index) or 0
+        start = line_of(item, key="examples") or line_of(items, index=index) or 0
         if not isinstance(block, str):
             problems.append(Problem(name, start, f"intent {intent!r}: 'examples' must be a "
                                     "block of '- text' lines"))

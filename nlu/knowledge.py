@@ -1,0 +1,118 @@
+"""The knowledge base: bilingual articles, looked up by intent or by similarity search."""
+
+__all__ = ["Article", "KnowledgeBase", "load_knowledge_base", "reply_language"]
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .errors import DataError, Problem
+from .normalize import Normalizer
+from .yamlfile import bilingual, line_of, read_yaml
+
+
+def reply_language(lang):
+    """The language to answer in: English for English, Indonesian for Indonesian and mixed."""
+    return "en" if lang == "en" else "id"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A knowledge-base article; ``title`` and ``body`` map ``id``/``en`` to text."""
+
+    id: str
+    title: dict
+    body: dict
+    intent: str | None = None
+
+
+class KnowledgeBase:
+    """Articles with a TF-IDF similarity search over their titles and bodies.
+
+    Parameters
+    ----------
+    articles : list of Article
+    min_score : float
+        The similarity a question needs to be answered from an article.
+    """
+
+    def __init__(self, articles, min_score=0.3):
+        self.articles = list(articles)
+        self.min_score = min_score
+        self._by_id = {a.id: a for a in self.articles}
+        self._by_intent = {a.intent: a for a in self.articles if a.intent}
+        self._normalize = Normalizer()
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                                           sublinear_tf=True)
+        titles = [self._normalize(" ".join(a.title.values())) for a in self.articles]
+        bodies = [self._normalize(" ".join(a.body.values())) for a in self.articles]
+        self._vectorizer.fit(titles + bodies)
+        self._titles = self._vectorizer.transform(titles)
+        self._bodies = self._vectorizer.transform(bodies)
+
+    def __len__(self):
+        return len(self.articles)
+
+    def get(self, article_id):
+        return self._by_id.get(article_id)
+
+    def for_intent(self, intent):
+        """The article that answers ``intent``, or None."""
+        return self._by_intent.get(intent)
+
+    def search(self, question, limit=3):
+        """Articles most similar to ``question``: a list of ``(article, score)``, best first.
+
+        The score weighs the title (what the article is about) over the body.
+        """
+        query = self._vectorizer.transform([self._normalize(question)])
+        scores = 0.6 * (self._titles @ query.T).toarray().ravel() \
+            + 0.4 * (self._bodies @ query.T).toarray().ravel()
+        order = np.argsort(-scores)[:limit]
+        return [(self.articles[i], round(float(scores[i]), 4)) for i in order]
+
+    def best_match(self, question):
+        """The closest article and its score when the score reaches ``min_score``, else None."""
+        article, score = self.search(question, limit=1)[0]
+        return (article, score) if score >= self.min_score else None
+
+
+def load_knowledge_base(path, min_score=0.3):
+    """Read articles from a YAML file (``articles: [{id, intent?, title, body}]``).
+
+    Raises
+    ------
+    DataError
+        Listing every problem (missing language, duplicate id...) as ``path:line: message``.
+    """
+    doc, problems = read_yaml(path)
+    articles = []
+    items = doc.get("articles") if isinstance(doc, dict) else None
+    if doc is not None and not isinstance(items, list):
+        problems.append(Problem(str(path), 1, "expected 'articles:' with a list of articles"))
+    seen = {}
+    for index, item in enumerate(items or []):
+        line = line_of(items, index=index)
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            problems.append(Problem(str(path), line, "an article needs an 'id'"))
+            continue
+        what = f"article {item['id']!r}"
+        if item["id"] in seen:
+            problems.append(Problem(str(path), line, f"{what}: duplicate id (first at line "
+                                    f"{seen[item['id']]})"))
+            continue
+        seen[item["id"]] = line
+        unknown = [k for k in item if k not in ("id", "intent", "title", "body")]
+        problems += [Problem(str(path), line_of(item, key=k), f"{what}: unknown key {k!r}")
+                     for k in unknown]
+        title, bad_title = bilingual(item, "title", path, f"{what} title")
+        body, bad_body = bilingual(item, "body", path, f"{what} body")
+        problems += bad_title + bad_body
+        if title and body:
+            articles.append(Article(item["id"], title, body, item.get("intent")))
+    if not articles and not problems:
+        problems.append(Problem(str(path), None, "no articles"))
+    if problems:
+        raise DataError(problems)
+    return KnowledgeBase(articles, min_score)
