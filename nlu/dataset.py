@@ -24,6 +24,8 @@ class Example:
     route: str | None = None
     path: str | None = None
     line: int | None = None
+    #: "yaml" for the project's own format; duplicates there are errors, elsewhere warnings.
+    source_format: str | None = field(default=None, compare=False)
 
     @property
     def location(self):
@@ -47,6 +49,8 @@ class Dataset:
 
     examples: tuple = ()
     intents: dict = field(default_factory=dict)
+    #: Problems that did not stop loading (see :class:`nlu.errors.Problem`).
+    warnings: tuple = ()
 
     def __len__(self):
         return len(self.examples)
@@ -67,7 +71,8 @@ class Dataset:
 
     def merge(self, other):
         """Return a dataset with the examples and intents of both."""
-        return Dataset(self.examples + other.examples, {**self.intents, **other.intents})
+        return Dataset(self.examples + other.examples, {**self.intents, **other.intents},
+                       self.warnings + other.warnings)
 
     def to_frame(self):
         """The examples as a DataFrame: text, intent, lang, route, source."""
@@ -87,6 +92,9 @@ class Dataset:
 
 def validate(dataset, *, require_examples=True):
     """Return the problems that span examples: duplicates, unknown labels, empty intents.
+
+    Duplicates after normalization are errors in the project's YAML, which people write
+    by hand, and warnings in other formats (public datasets hold a few).
 
     Parameters
     ----------
@@ -125,7 +133,9 @@ def validate(dataset, *, require_examples=True):
             else:
                 message = (f"{what}: example {example.text!r} is also labelled "
                            f"{_name(first.intent)} at {first.location}")
-            problems.append(Problem(**where, message=message))
+            strict = example.source_format == first.source_format == "yaml"
+            problems.append(Problem(**where, message=message,
+                                    severity="error" if strict else "warning"))
     if require_examples:
         counts = Counter(dataset.labels)
         for intent in declared.values():

@@ -22,7 +22,9 @@ _INVOICE = re.compile(r"\bINV/\d{8}/[A-Z]{2,6}/\d{5,13}\b", re.IGNORECASE)
 _PHONE = re.compile(r"(?<![\w+])(?:\+62|62|0)[\s-]?8\d(?:[\s-]?\d){7,11}(?!\d)")
 _MAGNITUDE = {"rb": 1_000, "ribu": 1_000, "k": 1_000, "jt": 1_000_000, "juta": 1_000_000}
 _AMOUNT = re.compile(
-    r"(?:\b(?:rp|idr)\.?\s?(?P<rp>\d{1,3}(?:[.,]\d{3})+|\d+)(?:,(?:00|-))?(?!\d)"
+    # A decimal after Rp only before a magnitude ("Rp1,5jt"); else "Rp 1,5" would be 2.
+    r"(?:\b(?:rp|idr)\.?\s?(?P<rp>\d{1,3}(?:[.,]\d{3})+"
+    r"|\d+[.,]\d+(?=\s?(?:rb|ribu|k|jt|juta)\b)|\d+)(?:,(?:00|-))?(?!\d)"
     r"(?:\s?(?P<rp_mag>rb|ribu|k|jt|juta)\b)?)"
     r"|(?:(?<![\w/])(?P<num>\d+(?:[.,]\d+)?)\s?(?P<mag>rb|ribu|k|jt|juta)\b)",
     re.IGNORECASE,

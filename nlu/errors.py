@@ -23,6 +23,9 @@ class Problem:
     path: str
     line: int | None
     message: str
+    #: "error" stops training; a "warning" (e.g. a duplicate row in a public CSV) is
+    #: reported and the data is kept.
+    severity: str = "error"
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path

@@ -47,9 +47,11 @@ def load_dataset(paths, *, text_column="text", label_column="intent", require_ex
         dataset = dataset.merge(part)
         problems += found
     problems += validate(dataset, require_examples=require_examples)
-    if problems:
-        raise DataError(problems)
-    return dataset
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataError(errors)
+    warnings = tuple(p for p in problems if p.severity != "error")
+    return Dataset(dataset.examples, dataset.intents, dataset.warnings + warnings)
 
 
 def read_file(path, *, text_column="text", label_column="intent"):
@@ -84,16 +86,22 @@ def iter_texts(path, *, text_column="text", batch_size=1000):
     if path.suffix.lower() not in (".jsonl", ".csv"):
         raise DataError([Problem(str(path), None, "expected a .jsonl or .csv file")])
     batch = []
-    for line, row in _rows(path):
-        if isinstance(row, Problem):
-            raise DataError([row])
-        text = row.get(text_column) if isinstance(row, dict) else None
-        if not isinstance(text, str):
-            raise DataError([Problem(str(path), line, f"missing text column {text_column!r}")])
-        batch.append(text)
-        if len(batch) == batch_size:
-            yield batch
-            batch = []
+    try:
+        for line, row in _rows(path):
+            if isinstance(row, Problem):
+                raise DataError([row])
+            text = row.get(text_column) if isinstance(row, dict) else None
+            if not isinstance(text, str):
+                raise DataError([Problem(str(path), line,
+                                         f"missing text column {text_column!r}")])
+            if not text.strip():
+                raise DataError([Problem(str(path), line, "empty text")])
+            batch.append(text)
+            if len(batch) == batch_size:
+                yield batch
+                batch = []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError([Problem(str(path), None, f"cannot read file: {exc}")]) from None
     if batch:
         yield batch
 
@@ -183,7 +191,7 @@ def _read_examples(name, parent, key, intent):
             elif not text.strip():
                 problems.append(Problem(name, line, f"{owner}: empty text"))
             else:
-                examples.append(Example(str(text), intent, lang, None, name, line))
+                examples.append(Example(str(text), intent, lang, None, name, line, "yaml"))
     return examples, problems
 
 
@@ -214,7 +222,7 @@ def _read_rasa(name, doc):
             if not text:
                 problems.append(Problem(name, start + offset, f"intent {intent!r}: empty text"))
                 continue
-            examples.append(Example(text, label, None, None, name, start + offset))
+            examples.append(Example(text, label, None, None, name, start + offset, "rasa"))
     return Dataset(tuple(examples)), problems
 
 
@@ -294,7 +302,8 @@ def _read_table(path, text_column, label_column):
             problems.append(Problem(name, line, "empty text"))
             continue
         lang, route = _optional(row.get("lang")), _optional(row.get("route"))
-        examples.append(Example(text, label, lang, route, name, line))
+        examples.append(Example(text, label, lang, route, name, line,
+                                path.suffix.lower().lstrip(".")))
     return Dataset(tuple(examples)), problems
 
 

@@ -93,6 +93,16 @@ def _parser():
                    help="profile(s) to run (default both)")
     p.set_defaults(run=_benchmark)
 
+    p = commands.add_parser("serve", help="start the HTTP API (settings: NLU_* variables)")
+    p.add_argument("--model", metavar="DIR", help="artifact to serve (NLU_MODEL_DIR, "
+                   "default models/current)")
+    p.add_argument("--domain", metavar="DIR", help="folder with kb/, routes.yaml and "
+                   "replies.yaml (NLU_DOMAIN_DIR, default data)")
+    p.add_argument("--host", help="NLU_HOST, default 127.0.0.1")
+    p.add_argument("--port", type=int, help="NLU_PORT, default 8000")
+    p.add_argument("--workers", type=_positive_int, help="worker processes (NLU_WORKERS)")
+    p.set_defaults(run=_serve)
+
     p = commands.add_parser("data", help="check or convert training data")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     q = actions.add_parser("validate", help="check data files and print a summary")
@@ -124,9 +134,18 @@ def _probability(value):
 
 
 def _load_data(args, require_examples=True):
-    return readers.load_dataset(args.data, text_column=args.text_column,
-                                label_column=args.label_column,
-                                require_examples=require_examples)
+    dataset = readers.load_dataset(args.data, text_column=args.text_column,
+                                   label_column=args.label_column,
+                                   require_examples=require_examples)
+    _print_warnings(dataset.warnings)
+    return dataset
+
+
+def _print_warnings(warnings, limit=20):
+    for problem in warnings[:limit]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(warnings) > limit:
+        print(f"warning: ... and {len(warnings) - limit} more warnings", file=sys.stderr)
 
 
 def _train(args):
@@ -194,6 +213,14 @@ def _benchmark(args):
                                       profiles=args.profile or ("fast", "accurate"),
                                       label_column="category")
     print(json.dumps({"benchmark": args.name, "profiles": results}, indent=2))
+
+
+def _serve(args):
+    from training.serving import run_server
+
+    options = {"model_dir": args.model, "domain_dir": args.domain, "host": args.host,
+               "port": args.port, "workers": args.workers}
+    run_server({k: v for k, v in options.items() if v is not None})
 
 
 def _validate(args):

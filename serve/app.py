@@ -1,0 +1,134 @@
+"""The app factory: ``create_app(settings)``; uvicorn uses ``serve.app:create_app`` (factory)."""
+
+import json
+import logging
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from nlu.privacy import mask_text
+from nlu.store import Store
+
+from . import api, ops, page, rasa
+from .engine import Batcher, Engine
+from .metrics import Metrics
+from .recorder import Recorder
+from .settings import Settings, get_settings
+
+access_log = logging.getLogger("nlu.access")
+error_log = logging.getLogger("nlu.serve")
+
+DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplace.
+
+* `/v1/parse`, `/v1/parse/batch`: intent, confidence, ranking, fallback, entities, route,
+  steps and a reply.
+* `/v1/chat`: one conversation turn, with the fallback count kept per `session_id`.
+* `/model/parse`: the Rasa Open Source response shape.
+"""
+
+
+@dataclass
+class ServerState:
+    """What the routes share; ``engine`` is replaced whole on reload."""
+
+    settings: Settings
+    engine: Engine
+    store: Store
+    batcher: Batcher
+    recorder: Recorder
+    metrics: Metrics
+
+
+def create_app(settings=None):
+    """Build the FastAPI app; the model and the store are opened in its lifespan."""
+    settings = settings or get_settings()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app):
+        engine = Engine.load(settings.model_dir, settings.domain_dir)
+        store = Store(settings.database_url)
+        if settings.migrate_on_start:
+            store.migrate()
+        batcher = Batcher(settings.batch_window_ms / 1000, settings.batch_max_size,
+                          on_batch=metrics.observe_batch)
+        recorder = Recorder(store)
+        app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics)
+        await batcher.start()
+        await recorder.start()
+        try:
+            yield
+        finally:
+            await recorder.stop()
+            await batcher.stop()
+            store.dispose()
+
+    app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
+                  lifespan=lifespan)
+    for module in (api, rasa, ops, page):
+        app.include_router(module.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
+    return app
+
+
+async def _validation_error(request: Request, exc: RequestValidationError):
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+              for e in exc.errors()]
+    too_long = any(e["type"] == "string_too_long" for e in errors)
+    return JSONResponse({"detail": errors}, status_code=413 if too_long else 422)
+
+
+async def _unexpected_error(request: Request, exc: Exception):
+    error_log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "internal error; the incident was logged"}, status_code=500)
+
+
+class AccessLog:
+    """Pure ASGI middleware: one JSON line per request, and the request metrics.
+
+    Texts are masked (phones, emails, invoices) before they reach the log.
+    """
+
+    def __init__(self, app, metrics, enabled=True):
+        self.app = app
+        self.metrics = metrics
+        self.enabled = enabled
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_watch(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_watch)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")
+            endpoint = getattr(route, "path", "unmatched")
+            self.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
+            self.metrics.latency.labels(endpoint).observe(seconds)
+            if self.enabled:
+                fields = dict(scope.get("state", {}).get("log") or {})
+                if "text" in fields:
+                    fields["text"] = mask_text(fields["text"])
+                access_log.info(json.dumps({
+                    "ts": round(time.time(), 3), "method": scope["method"],
+                    "path": scope["path"], "status": status,
+                    "latency_ms": round(seconds * 1000, 2), **fields}, ensure_ascii=False))

@@ -1,0 +1,40 @@
+"""Dependencies shared by the routes: the app's state, and the token checks."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request
+
+
+def get_state(request: Request):
+    return request.app.state.nlu
+
+
+def _bearer(authorization):
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None):
+    """Parse and chat need a key only when ``NLU_API_KEYS`` lists some."""
+    keys = request.app.state.nlu.settings.api_keys
+    if keys and not any(hmac.compare_digest((x_api_key or "").encode(), k.encode())
+                        for k in keys):
+        raise HTTPException(401, "missing or wrong API key (header X-API-Key)")
+
+
+def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None):
+    """The admin token, compared in constant time."""
+    expected = request.app.state.nlu.settings.admin_token
+    token = _bearer(authorization)
+    if token is None:
+        raise HTTPException(401, "missing admin token (header Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(403, "wrong admin token")
+
+
+State = Annotated[object, Depends(get_state)]
+ApiKey = Depends(require_api_key)
+Admin = Depends(require_admin)

@@ -1,0 +1,114 @@
+"""The model being served, and the batcher that gathers concurrent requests into one call."""
+
+import asyncio
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlu.artifacts import load_model
+from nlu.domain import load_responder
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A loaded model with its responder; replaced whole on reload, never mutated."""
+
+    model: object
+    responder: object
+    version: str
+    path: Path
+    manifest: dict
+
+    @classmethod
+    def load(cls, model_dir, domain_dir):
+        """Load and check an artifact and the domain files (raises NLUError)."""
+        from nlu.artifacts import read_manifest
+
+        path = Path(model_dir).resolve()
+        model = load_model(path)
+        responder = load_responder(domain_dir, model.routes)
+        return cls(model, responder, path.name, path, read_manifest(path))
+
+
+class Batcher:
+    """Gather texts submitted concurrently into batches for one ``model.predict`` call.
+
+    A batch closes when it has ``max_size`` texts or ``window`` seconds after its first
+    text arrived. Prediction runs on one worker thread, off the event loop. Each text is
+    predicted by the engine it was submitted with, so requests in flight during a reload
+    finish on the old model.
+    """
+
+    def __init__(self, window, max_size, on_batch=None):
+        self.window = window
+        self.max_size = max_size
+        self.on_batch = on_batch
+        self._queue = None
+        self._task = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict")
+
+    async def start(self):
+        self._queue = asyncio.Queue()
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self):
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._executor.shutdown(wait=True)
+
+    async def predict(self, engine, texts):
+        """Predictions for ``texts`` (a list), in order."""
+        loop = asyncio.get_running_loop()
+        futures = [loop.create_future() for _ in texts]
+        for text, future in zip(texts, futures):
+            self._queue.put_nowait((engine, text, future))
+        return list(await asyncio.gather(*futures))
+
+    async def run_in_worker(self, function, *args):
+        """Run CPU-bound work (loading a model) on the prediction thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+    async def _run(self):
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            deadline = loop.time() + self.window
+            while len(batch) < self.max_size:
+                if not self._queue.empty():
+                    batch.append(self._queue.get_nowait())
+                    continue
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(await asyncio.wait_for(self._queue.get(), remaining))
+                except TimeoutError:
+                    break
+            await self._predict(batch)
+
+    async def _predict(self, batch):
+        groups = {}
+        for item in batch:
+            groups.setdefault(id(item[0]), []).append(item)
+        for items in groups.values():
+            engine = items[0][0]
+            texts = [text for _, text, _ in items]
+            started = time.perf_counter()
+            try:
+                results = await asyncio.get_running_loop().run_in_executor(
+                    self._executor, engine.model.predict, texts)
+            except Exception as exc:  # handed to the waiting requests, never lost
+                for _, _, future in items:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            if self.on_batch is not None:
+                self.on_batch(len(texts), time.perf_counter() - started)
+            for (_, _, future), result in zip(items, results):
+                if not future.done():
+                    future.set_result(result)

@@ -1,0 +1,60 @@
+"""Health, readiness, model manifest, metrics, and the admin reload."""
+
+from fastapi import APIRouter, HTTPException, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from nlu.errors import NLUError
+
+from .deps import Admin, State
+from .engine import Engine
+from .schemas import ErrorResponse, Health, ReloadRequest, ReloadResponse
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+async def healthz():
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, summary="The model is loaded and answering",
+            responses={503: {"model": ErrorResponse}})
+async def readyz(state: State):
+    try:
+        await state.batcher.predict(state.engine, ["halo"])
+    except Exception as exc:
+        raise HTTPException(503, f"model not answering: {exc}") from None
+    return Health(status="ready")
+
+
+@router.get("/v1/model", summary="The served artifact's manifest")
+async def model_manifest(state: State) -> dict:
+    """Version, profile, intents with routes, thresholds and cross-validated metrics."""
+    return {**state.engine.manifest, "version": state.engine.version}
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}}})
+async def metrics(state: State):
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.post("/v1/admin/reload", response_model=ReloadResponse, dependencies=[Admin],
+             summary="Swap in another model artifact",
+             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
+                        409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+async def reload(state: State, body: ReloadRequest | None = None):
+    """Load the artifact (`model_dir`, or the configured `NLU_MODEL_DIR`, e.g. models/current)
+    and swap it in atomically. Requests in flight finish on the old model; a bad artifact is
+    refused with 409 and the old model keeps serving."""
+    target = (body.model_dir if body and body.model_dir else None) or state.settings.model_dir
+    previous = state.engine
+    try:
+        engine = await state.batcher.run_in_worker(Engine.load, target,
+                                                   state.settings.domain_dir)
+    except NLUError as exc:
+        raise HTTPException(409, f"artifact refused, still serving {previous.version}: "
+                                 f"{exc}") from None
+    state.engine = engine
+    return ReloadResponse(version=engine.version, previous_version=previous.version,
+                          path=str(engine.path))

@@ -1,0 +1,31 @@
+"""Rasa Open Source compatible parsing: a Rasa frontend switches by changing its URL."""
+
+from fastapi import APIRouter, Request
+
+from .api import predict
+from .deps import ApiKey, State
+from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
+
+router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
+                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@router.post("/model/parse", response_model=RasaParseResponse,
+             summary="Parse a message, Rasa Open Source response shape")
+async def model_parse(body: RasaParseRequest, state: State, request: Request):
+    """Like Rasa's FallbackClassifier, a fallback puts `nlu_fallback` on top of the ranking
+    (with the threshold as its confidence); the real ranking follows."""
+    engine, [(_, prediction)] = await predict(state, request, [body.text], "model_parse")
+    ranking = [{"name": r.intent, "confidence": r.confidence} for r in prediction.ranking]
+    if prediction.intent is None:
+        top = {"name": FALLBACK_INTENT, "confidence": engine.model.thresholds.threshold}
+        ranking.insert(0, top)
+    else:
+        top = ranking[0]
+    entities = [{"entity": e.type, "value": e.value, "start": e.start, "end": e.end,
+                 "confidence_entity": 1.0, "extractor": "RegexEntityExtractor"}
+                for e in prediction.entities]
+    return RasaParseResponse(text=body.text, intent=top, entities=entities,
+                             intent_ranking=ranking)

@@ -1,0 +1,82 @@
+"""Writes predictions to the store in small batches, off the request path."""
+
+import asyncio
+import logging
+import uuid
+
+from nlu.privacy import mask_text
+from nlu.store import utcnow
+
+log = logging.getLogger("nlu.serve")
+
+
+def new_message_id():
+    return uuid.uuid4().hex
+
+
+def prediction_row(message_id, prediction, engine, endpoint, session_id=None):
+    """The stored form of a prediction: masked text, no entity values."""
+    ranking = [{"intent": r.intent, "confidence": r.confidence} for r in prediction.ranking]
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    return {
+        "message_id": message_id,
+        "created_at": utcnow(),
+        "session_id": session_id,
+        "model_version": engine.version,
+        "endpoint": endpoint,
+        "text": mask_text(prediction.text, keep_invoices=True),
+        "lang": prediction.lang,
+        "intent": prediction.intent,
+        "top_intent": ranking[0]["intent"],
+        "confidence": prediction.confidence,
+        "margin": round(prediction.confidence - second, 4),
+        "ranking": ranking,
+        "route": prediction.route,
+        "fallback": prediction.fallback,
+    }
+
+
+class Recorder:
+    """Buffer prediction rows and insert them every ``interval`` seconds in one transaction.
+
+    :meth:`flush` writes what is buffered now (feedback on a message just predicted calls
+    it before looking the message up).
+    """
+
+    def __init__(self, store, interval=0.05):
+        self.store = store
+        self.interval = interval
+        self._rows = []
+        self._task = None
+        self._lock = asyncio.Lock()
+
+    def add(self, row):
+        self._rows.append(row)
+
+    async def start(self):
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self):
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        await self.flush()
+
+    async def flush(self):
+        async with self._lock:
+            rows, self._rows = self._rows, []
+            if not rows:
+                return
+            try:
+                await asyncio.to_thread(self.store.add_predictions, rows)
+            except Exception:  # keep the rows for the next try rather than lose them
+                log.exception("cannot store %d predictions; will retry", len(rows))
+                self._rows = rows + self._rows
+
+    async def _run(self):
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.flush()

@@ -1,0 +1,145 @@
+"""Request and response models of the HTTP API."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MAX_TEXT_LENGTH = 2000
+MAX_BATCH = 256
+
+
+def _not_blank(text):
+    if not text.strip():
+        raise ValueError("text is empty or only whitespace")
+    return text
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_LENGTH,
+                            description=f"A customer message, 1 to {MAX_TEXT_LENGTH} characters."),
+                 AfterValidator(_not_blank)]
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"text": "paket blm nyampe udh 5 hari min, INV/20261103/MPL/3456789012"}]})
+    text: Text
+
+
+class BatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"texts": ["mau cancel order dong", "my voucher cannot use"]}]})
+    texts: list[Text] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"session_id": "c0ffee-42", "text": "seller ga bales komplain udh 4 hari"}]})
+    session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
+    text: Text
+
+
+class RankedIntent(BaseModel):
+    intent: str
+    confidence: float
+
+
+class Entity(BaseModel):
+    type: str
+    value: int | float | str
+    start: int
+    end: int
+
+
+class Prediction(BaseModel):
+    text: str
+    intent: str | None
+    confidence: float
+    ranking: list[RankedIntent]
+    fallback: str | None = Field(description="null, low_confidence, ambiguous or out_of_scope")
+    lang: str
+    entities: list[Entity]
+    route: str | None = None
+
+
+class ParseResponse(Prediction):
+    message_id: str
+    steps: list[str]
+    reply: str
+
+
+class BatchResponse(BaseModel):
+    results: list[ParseResponse]
+
+
+class Article(BaseModel):
+    id: str
+    title: str
+    score: float | None = None
+
+
+class Suggestion(BaseModel):
+    intent: str
+    label: str
+
+
+class ChatResponse(BaseModel):
+    message_id: str
+    reply: str
+    lang: str
+    intent: str | None
+    confidence: float
+    route: str | None
+    steps: list[str]
+    kb_article: Article | None = None
+    suggestions: list[Suggestion] = []
+    handoff: bool
+    urgent: bool
+    fallback: str | None = None
+
+
+class RasaParseRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "mau ganti nomor hp"}]})
+    text: Text
+    message_id: str | None = None
+
+
+class RasaIntent(BaseModel):
+    name: str
+    confidence: float
+
+
+class RasaEntity(BaseModel):
+    entity: str
+    value: int | float | str
+    start: int
+    end: int
+    confidence_entity: float
+    extractor: str
+
+
+class RasaParseResponse(BaseModel):
+    text: str
+    intent: RasaIntent
+    entities: list[RasaEntity]
+    intent_ranking: list[RasaIntent]
+
+
+class ReloadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"model_dir": "models/20261127-101500"}, {}]})
+    model_dir: str | None = Field(None, max_length=1024,
+                                  description="artifact to load; the configured one if absent")
+
+
+class ReloadResponse(BaseModel):
+    version: str
+    previous_version: str
+    path: str
+
+
+class Health(BaseModel):
+    status: str
+
+
+class ErrorResponse(BaseModel):
+    detail: str | list

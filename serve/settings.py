@@ -1,0 +1,42 @@
+"""Server configuration from environment variables (prefix ``NLU_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every option can be set as ``NLU_<NAME>``, e.g. ``NLU_MODEL_DIR=models/current``.
+
+    Lists (``NLU_API_KEYS``, ``NLU_CORS_ORIGINS``) are JSON arrays or comma-separated.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NLU_", extra="ignore")
+
+    model_dir: Path = Path("models/current")
+    domain_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1)
+    admin_token: str | None = None
+    cors_origins: list[str] | str = []
+    api_keys: list[str] | str = []
+    database_url: str = "sqlite:///var/nlu.db"
+    batch_window_ms: float = Field(2.0, ge=0, le=1000)
+    batch_max_size: int = Field(32, ge=1, le=1024)
+    session_ttl_seconds: int = Field(1800, ge=1)
+    migrate_on_start: bool = True
+    access_log: bool = True
+
+    def model_post_init(self, _context):
+        for name in ("cors_origins", "api_keys"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                setattr(self, name, [v.strip() for v in value.split(",") if v.strip()])
+
+
+@lru_cache
+def get_settings():
+    return Settings()
