@@ -89,7 +89,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         return softmax(self.decision_function(X) / self.temperature_, axis=1)
 
     def predict(self, X):
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
+        scores = self.decision_function(X)  # first: raises NotFittedError before fit
+        return self.classes_[scores.argmax(axis=1)]
 
 
 def _scores(svm, X):

@@ -71,8 +71,13 @@ class Dataset:
 
     def merge(self, other):
         """Return a dataset with the examples and intents of both."""
-        return Dataset(self.examples + other.examples, {**self.intents, **other.intents},
-                       self.warnings + other.warnings)
+        intents = dict(self.intents)
+        for intent_id, spec in other.intents.items():
+            # A file that only names an intent does not erase its route or description.
+            known = intents.get(intent_id)
+            if known is None or spec.route or spec.description:
+                intents[intent_id] = spec
+        return Dataset(self.examples + other.examples, intents, self.warnings + other.warnings)
 
     def to_frame(self):
         """The examples as a DataFrame: text, intent, lang, route, source."""
@@ -93,8 +98,9 @@ class Dataset:
 def validate(dataset, *, require_examples=True):
     """Return the problems that span examples: duplicates, unknown labels, empty intents.
 
-    Duplicates after normalization are errors in the project's YAML, which people write
-    by hand, and warnings in other formats (public datasets hold a few).
+    Duplicates after normalization are errors within one file of the project's YAML, which
+    people write by hand, and warnings otherwise (public datasets hold a few; a review
+    export may repeat a training example).
 
     Parameters
     ----------
@@ -133,7 +139,8 @@ def validate(dataset, *, require_examples=True):
             else:
                 message = (f"{what}: example {example.text!r} is also labelled "
                            f"{_name(first.intent)} at {first.location}")
-            strict = example.source_format == first.source_format == "yaml"
+            strict = (example.source_format == first.source_format == "yaml"
+                      and example.path == first.path)
             problems.append(Problem(**where, message=message,
                                     severity="error" if strict else "warning"))
     if require_examples:

@@ -34,11 +34,11 @@ class EvaluationReport:
     def to_dict(self):
         return {
             "metrics": self.metrics,
-            "per_intent": self.per_intent.reset_index().to_dict(orient="records"),
-            "by_language": self.by_language.reset_index().to_dict(orient="records"),
+            "per_intent": _records(self.per_intent.reset_index()),
+            "by_language": _records(self.by_language.reset_index()),
             "confusion_matrix": {"labels": list(self.confusion.columns),
                                  "matrix": self.confusion.values.tolist()},
-            "misclassified": self.misclassified.to_dict(orient="records"),
+            "misclassified": _records(self.misclassified),
         }
 
     def write(self, directory):
@@ -178,6 +178,11 @@ def _by_language(frame):
                      "in_scope_accuracy": inside.correct.mean() if len(inside) else None,
                      "out_of_scope_recall": outside.correct.mean() if len(outside) else None})
     return pd.DataFrame(rows).set_index("lang").round(4)
+
+
+def _records(frame):
+    """Rows as dicts with missing values as None: JSON has no NaN."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def _fmt(value):

@@ -5,15 +5,18 @@ Alembic migrations in ``nlu/migrations``. Texts are masked before they get here;
 never sees a raw message.
 """
 
-__all__ = ["Store", "metadata", "utcnow"]
+__all__ = ["Store", "UnknownMessage", "metadata", "utcnow", "hash_token"]
 
+import hashlib
+import hmac
 import random
+import secrets
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData,
                         String, Table, Text, create_engine, event, insert, select)
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .conversation import ConversationState
 from .errors import NLUError
@@ -132,6 +135,47 @@ class Store:
                 predictions.c.message_id == message_id)).mappings().first()
         return dict(row) if row else None
 
+    # -- feedback and leads --------------------------------------------------------------
+
+    def add_feedback(self, message_id, source, correct_intent=None, correct_route=None,
+                     comment=None):
+        """Record feedback on a prediction; the comment must already be masked.
+
+        Raises
+        ------
+        UnknownMessage
+        """
+        with self.engine.begin() as connection:
+            known = connection.execute(select(predictions.c.message_id).where(
+                predictions.c.message_id == message_id)).first()
+            if known is None:
+                raise UnknownMessage(f"no prediction with message_id {message_id!r}")
+            result = connection.execute(insert(feedback).values(
+                message_id=message_id, source=source, correct_intent=correct_intent,
+                correct_route=correct_route, comment=comment, created_at=utcnow()))
+            return result.inserted_primary_key[0]
+
+    def add_lead(self, name):
+        """Create a CS lead and return their token (only its hash is stored)."""
+        token = secrets.token_urlsafe(24)
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(leads).values(name=name, token_hash=hash_token(token),
+                                                        created_at=utcnow()))
+        except IntegrityError:
+            raise NLUError(f"a lead named {name!r} already exists") from None
+        return token
+
+    def lead_for_token(self, token):
+        """The name of the lead holding ``token``, or None."""
+        digest = hash_token(token)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(leads.c.name, leads.c.token_hash).where(
+                leads.c.token_hash == digest)).first()
+        if row is not None and hmac.compare_digest(row.token_hash, digest):
+            return row.name
+        return None
+
     # -- conversations -------------------------------------------------------------------
 
     def load_state(self, session_id):
@@ -154,6 +198,14 @@ class Store:
                     session_id=session_id, misses=state.misses, expires_at=expires))
             # Expired conversations are dropped as they are met, a few at a time.
             connection.execute(sessions.delete().where(sessions.c.expires_at < utcnow()))
+
+
+class UnknownMessage(NLUError):
+    """No prediction with this message id."""
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _sqlite_pragmas(connection, _record):

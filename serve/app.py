@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from nlu.privacy import mask_text
 from nlu.store import Store
 
-from . import api, ops, page, rasa
+from . import api, feedback, ops, page, rasa, review
 from .engine import Batcher, Engine
 from .metrics import Metrics
 from .recorder import Recorder
@@ -70,7 +70,7 @@ def create_app(settings=None):
 
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
                   lifespan=lifespan)
-    for module in (api, rasa, ops, page):
+    for module in (api, feedback, rasa, review, ops, page):
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,

@@ -35,6 +35,33 @@ def require_admin(request: Request, authorization: Annotated[str | None, Header(
         raise HTTPException(403, "wrong admin token")
 
 
+REVIEW_COOKIE = "nlu_review_token"
+
+
+def require_reviewer(request: Request, authorization: Annotated[str | None, Header()] = None):
+    """A CS lead's token or the admin token, from the header or the review page's cookie.
+
+    Returns the reviewer's name ("admin" for the admin token).
+    """
+    token = _bearer(authorization) or request.cookies.get(REVIEW_COOKIE)
+    if not token:
+        raise HTTPException(401, "missing token (header Authorization: Bearer <token>)",
+                            headers={"WWW-Authenticate": "Bearer"})
+    name = reviewer_name(request.app.state.nlu, token)
+    if name is None:
+        raise HTTPException(403, "wrong token")
+    return name
+
+
+def reviewer_name(state, token):
+    """Who holds ``token``: "admin", a lead's name, or None."""
+    admin = state.settings.admin_token
+    if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        return "admin"
+    return state.store.lead_for_token(token)
+
+
 State = Annotated[object, Depends(get_state)]
+Reviewer = Annotated[str, Depends(require_reviewer)]
 ApiKey = Depends(require_api_key)
 Admin = Depends(require_admin)

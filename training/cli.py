@@ -1,7 +1,7 @@
 """``nlu``: train, predict, evaluate, benchmark and export, over the nlu library.
 
 Exit status: 0 success, 1 a runtime error (unreadable model, I/O), 2 bad input (arguments
-or data), 130 interrupted. Errors are one line per problem on stderr, never a traceback.
+or data), 3 a candidate not promoted, 130 interrupted. Errors are one line per problem on stderr, never a traceback.
 """
 
 import argparse
@@ -13,6 +13,7 @@ from nlu import artifacts, benchmark, evaluation, model, readers, writers
 from nlu.classifier import PROFILES
 from nlu.errors import DataError, NLUError, Problem
 
+DEFAULT_DB = "sqlite:///var/nlu.db"
 DEFAULT_PROFILE = "accurate"  # chosen by `make eval` on data/test_id.yaml (see README)
 BANKING77_DIRS = ("../shared/benchmarks/banking77",
                   str(Path(__file__).resolve().parents[2] / "shared/benchmarks/banking77"))
@@ -102,6 +103,28 @@ def _parser():
     p.add_argument("--port", type=int, help="NLU_PORT, default 8000")
     p.add_argument("--workers", type=_positive_int, help="worker processes (NLU_WORKERS)")
     p.set_defaults(run=_serve)
+
+    p = commands.add_parser("review", help="CS lead review: leads and exports")
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    q = actions.add_parser("add-lead", help="create a CS lead and print their token")
+    q.add_argument("name")
+    q.add_argument("--db", default=DEFAULT_DB, metavar="URL", help=f"default {DEFAULT_DB}")
+    q.set_defaults(run=_add_lead)
+    q = actions.add_parser("export", help="write the reviewed messages as training data")
+    q.add_argument("--db", default=DEFAULT_DB, metavar="URL", help=f"default {DEFAULT_DB}")
+    q.add_argument("--out", required=True, metavar="FILE")
+    q.add_argument("--format", choices=("yaml", "csv", "jsonl"), default="yaml")
+    q.set_defaults(run=_review_export)
+
+    p = commands.add_parser("promote", help="make a candidate model current if it is not worse")
+    p.add_argument("--candidate", required=True, metavar="DIR")
+    p.add_argument("--test", required=True, action="append", metavar="FILE",
+                   help="labelled test data (repeatable)")
+    p.add_argument("--current", default="models/current", metavar="LINK",
+                   help="the symlink to move (default models/current)")
+    p.add_argument("--max-drop", type=_probability, default=0.01,
+                   help="accuracy the candidate may lose (default 0.01)")
+    p.set_defaults(run=_promote)
 
     p = commands.add_parser("data", help="check or convert training data")
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -221,6 +244,42 @@ def _serve(args):
     options = {"model_dir": args.model, "domain_dir": args.domain, "host": args.host,
                "port": args.port, "workers": args.workers}
     run_server({k: v for k, v in options.items() if v is not None})
+
+
+def _open_store(url):
+    from nlu.store import Store
+
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+def _add_lead(args):
+    token = _open_store(args.db).add_lead(args.name)
+    print(f"lead {args.name!r} created; their token (shown once, stored hashed):\n{token}")
+
+
+def _review_export(args):
+    from nlu.review import ReviewQueue
+
+    dataset = ReviewQueue(_open_store(args.db), routes={}).reviewed_dataset()
+    writers.export_dataset(dataset, args.out, args.format)
+    print(f"wrote {len(dataset)} reviewed messages to {args.out}", file=sys.stderr)
+
+
+def _promote(args):
+    from nlu.promotion import compare_models, promote
+
+    test = readers.load_dataset(args.test, require_examples=False)
+    comparison = compare_models(args.candidate, args.current, test, args.max_drop)
+    print(comparison.to_frame().to_string(float_format=lambda v: f"{v:.4f}"))
+    if promote(comparison, args.candidate, args.current):
+        print(f"promoted: {args.current} -> {args.candidate} (reload the server: "
+              "POST /v1/admin/reload)")
+        return 0
+    print(f"not promoted: the candidate's accuracy is more than {args.max_drop} below the "
+          "current model's", file=sys.stderr)
+    return 3
 
 
 def _validate(args):

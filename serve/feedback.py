@@ -1,0 +1,56 @@
+"""Feedback from frontends and agents on a prediction: POST /v1/feedback."""
+
+import asyncio
+from typing import Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlu.dataset import ROUTES
+from nlu.privacy import mask_text
+from nlu.store import UnknownMessage
+
+from .deps import ApiKey, State
+from .schemas import ErrorResponse
+
+router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ApiKey])
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1", "source": "customer",
+         "comment": "tidak membantu"},
+        {"message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1", "source": "agent",
+         "correct_intent": "refund_return", "correct_route": "resolution_center"}]})
+    message_id: str = Field(min_length=1, max_length=32)
+    source: Literal["customer", "agent"]
+    correct_intent: str | None = Field(None, max_length=64)
+    correct_route: Literal[ROUTES] | None = None
+    comment: str | None = Field(None, max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    message_id: str
+
+
+@router.post("/feedback", response_model=FeedbackResponse, status_code=201,
+             summary="Report that a prediction did not help, or what it should have been",
+             responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+                        401: {"model": ErrorResponse}, 413: {"model": ErrorResponse}})
+async def add_feedback(body: FeedbackRequest, state: State):
+    if body.correct_intent is not None and body.correct_intent not in state.engine.model.labels:
+        raise HTTPException(422, f"correct_intent {body.correct_intent!r} is not an intent of "
+                                 f"the model (known: {', '.join(state.engine.model.labels)})")
+    comment = mask_text(body.comment, keep_invoices=True) if body.comment else None
+    arguments = (body.message_id, body.source, body.correct_intent, body.correct_route, comment)
+    try:
+        feedback_id = await asyncio.to_thread(state.store.add_feedback, *arguments)
+    except UnknownMessage:
+        # The prediction may still be in this process's write buffer.
+        await state.recorder.flush()
+        try:
+            feedback_id = await asyncio.to_thread(state.store.add_feedback, *arguments)
+        except UnknownMessage:
+            raise HTTPException(404, f"unknown message_id {body.message_id!r}") from None
+    return FeedbackResponse(id=feedback_id, message_id=body.message_id)
