@@ -6,6 +6,7 @@ NLU := $(VENV)/bin/nlu
 STAMP := $(VENV)/.installed
 DATA := data/intents_id.yaml
 TEST_DATA := data/test_id.jsonl
+INFORMAL_DATA := data/test_informal_id.jsonl
 STAMP_NOW = $$(date +%Y%m%d-%H%M%S)
 
 .PHONY: install train serve test bench eval clean
@@ -35,13 +36,16 @@ test: install
 bench: install
 	$(NLU) benchmark banking77
 
-# Trains both profiles on the training data and writes reports on the evaluation set.
+# Trains both profiles on the training data and writes reports on both evaluation sets:
+# reports/<profile>/ (test_id) and reports/<profile>-informal/ (informal posts, no digits).
 eval: install
 	@set -e; for profile in accurate fast; do \
-	  out=models/eval-$$profile-$(STAMP_NOW); \
+	  out=models/eval/$$profile-$(STAMP_NOW); \
 	  $(NLU) train --data $(DATA) --profile $$profile --out $$out > /dev/null; \
-	  echo "== $$profile"; \
+	  echo "== $$profile on $(TEST_DATA)"; \
 	  $(NLU) evaluate --model $$out --data $(TEST_DATA) --report reports/$$profile; \
+	  echo "== $$profile on $(INFORMAL_DATA)"; \
+	  $(NLU) evaluate --model $$out --data $(INFORMAL_DATA) --report reports/$$profile-informal; \
 	done
 
 clean:
