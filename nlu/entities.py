@@ -2,6 +2,7 @@
 
 __all__ = ["Entity", "extract_entities", "ENTITY_TYPES"]
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -71,7 +72,8 @@ def extract_entities(text):
         found.append(Entity("amount", _amount_value(match), match.start(), match.end()))
     for match in _DURATION.finditer(text):
         found.append(Entity("duration", _duration_value(match), match.start(), match.end()))
-    return _drop_overlaps(found)
+    # A number too long for a float ("Rp999...9") is no amount or duration anyone meant.
+    return _drop_overlaps([e for e in found if e.value is not None])
 
 
 def _phone_value(raw):
@@ -92,7 +94,10 @@ def _amount_value(match):
         value = _parse_number(match["rp"]) * _MAGNITUDE.get((match["rp_mag"] or "").lower(), 1)
     else:
         value = _parse_number(match["num"]) * _MAGNITUDE[match["mag"].lower()]
-    return int(round(value))
+    try:
+        return int(round(value))
+    except OverflowError:  # infinity: the float of a number far past any real amount
+        return None
 
 
 def _duration_value(match):
@@ -102,6 +107,8 @@ def _duration_value(match):
         count = float(match["num"].replace(",", "."))
         unit = "x24" if match["x24"] is not None else match["unit"].lower()
     days = count if unit == "x24" else count * _UNIT_DAYS[unit]
+    if not math.isfinite(days):
+        return None
     return int(days) if float(days).is_integer() else round(days, 2)
 
 

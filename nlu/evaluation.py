@@ -49,8 +49,11 @@ class EvaluationReport:
             (directory / "report.json").write_text(
                 json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
             (directory / "report.md").write_text(self.to_markdown(), "utf-8")
-            self.plot_confusion().figure.savefig(directory / "confusion_matrix.png", dpi=110,
-                                                 bbox_inches="tight")
+            import matplotlib.pyplot as plt
+
+            figure = self.plot_confusion().figure
+            figure.savefig(directory / "confusion_matrix.png", dpi=110, bbox_inches="tight")
+            plt.close(figure)
         except OSError as exc:
             raise NLUError(f"{directory}: cannot write the report: {exc.strerror}") from exc
         return directory

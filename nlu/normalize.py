@@ -9,7 +9,7 @@ from importlib import resources
 
 from ruamel.yaml import YAML
 
-_REPEATS = re.compile(r"(\w)\1{2,}")
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _REDUPLICATION = re.compile(r"\b([^\W\d_]{2,})2\b")
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:ly|com|id|co|link|me|xyz)/\S*")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")

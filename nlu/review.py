@@ -173,6 +173,54 @@ class ReviewQueue:
             "per_intent": per_intent,
         }
 
+    def records_frame(self):
+        """The reviewed messages as a DataFrame, oldest decision first.
+
+        Columns: ``message_id``, ``created_at`` (of the prediction), ``text``, ``lang``,
+        ``intent`` (predicted; None when the model fell back), ``top_intent``,
+        ``confidence``, ``margin``, ``route``, ``fallback``, ``model_version``, ``label``
+        (the lead's intent; None for out of scope), ``correct_route``, ``status``
+        (``confirmed`` or ``relabelled``), ``misrouted``, ``reviewer``, ``reviewed_at``.
+        """
+        import pandas as pd
+
+        p = predictions
+        query = (select(p.c.message_id, p.c.created_at, p.c.text, p.c.lang, p.c.intent,
+                        p.c.top_intent, p.c.confidence, p.c.margin, p.c.route, p.c.fallback,
+                        p.c.model_version, reviews.c.label, reviews.c.reviewer,
+                        reviews.c.created_at.label("reviewed_at"))
+                 .join(reviews, reviews.c.message_id == p.c.message_id)
+                 .order_by(reviews.c.created_at, reviews.c.id))
+        columns = ["message_id", "created_at", "text", "lang", "intent", "top_intent",
+                   "confidence", "margin", "route", "fallback", "model_version", "label",
+                   "correct_route", "status", "misrouted", "reviewer", "reviewed_at"]
+        with self.store.engine.connect() as connection:
+            rows = [dict(r) for r in connection.execute(query).mappings()]
+        for row in rows:
+            row["correct_route"] = self.routes.get(row["label"])
+            row["status"] = "confirmed" if row["label"] == row["intent"] else "relabelled"
+            row["misrouted"] = (row["route"] or "none") != (row["correct_route"] or "none")
+        return pd.DataFrame(rows, columns=columns)
+
+    def feedback_frame(self):
+        """Feedback on predictions as a DataFrame, oldest first, with the prediction.
+
+        Columns: ``id``, ``message_id``, ``source``, ``correct_intent``,
+        ``correct_route``, ``comment``, ``created_at`` (of the feedback), ``text``,
+        ``lang``, ``intent``, ``route``, ``confidence``, ``fallback`` (of the prediction).
+        """
+        import pandas as pd
+
+        p, f = predictions, feedback
+        query = (select(f.c.id, f.c.message_id, f.c.source, f.c.correct_intent,
+                        f.c.correct_route, f.c.comment, f.c.created_at, p.c.text, p.c.lang,
+                        p.c.intent, p.c.route, p.c.confidence, p.c.fallback)
+                 .join(p, p.c.message_id == f.c.message_id)
+                 .order_by(f.c.created_at, f.c.id))
+        with self.store.engine.connect() as connection:
+            rows = [dict(r) for r in connection.execute(query).mappings()]
+        return pd.DataFrame(rows, columns=[c.name for c in query.selected_columns])
+
     def reviewed_dataset(self):
         """The reviewed messages as training data: the latest decision per distinct text."""
         normalize = Normalizer()
