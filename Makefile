@@ -9,15 +9,17 @@ TEST_DATA := data/test_id.jsonl
 INFORMAL_DATA := data/test_informal_id.jsonl
 STAMP_NOW = $$(date +%Y%m%d-%H%M%S)
 
-.PHONY: install train serve test bench eval clean
+.PHONY: install train serve test bench eval notebook clean
 
 install: $(STAMP)
 
 # Re-installs only when pyproject.toml changes; torch is pinned to the CPU build on disk.
+# The notebooks' kernel spec goes into the venv (not ~/.local): it runs the venv's python.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (tokocare-nlu)"
 	touch $(STAMP)
 
 # A new versioned artifact under models/, then models/current points at it.
@@ -47,6 +49,11 @@ eval: install
 	  echo "== $$profile on $(INFORMAL_DATA)"; \
 	  $(NLU) evaluate --model $$out --data $(INFORMAL_DATA) --report reports/$$profile-informal; \
 	done
+
+# JupyterLab on the project's venv, opened on notebooks/ (committed without outputs).
+# Jupyter refuses to start as root unless told; these machines run as root.
+notebook: install
+	$(VENV)/bin/jupyter lab --notebook-dir notebooks $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean:
 	rm -rf $(VENV) reports build *.egg-info

@@ -42,7 +42,7 @@ def near_duplicates(dataset, threshold=0.8, across_intents=True, ngram_range=(3,
     -------
     DataFrame
         One row per pair, most similar first: ``similarity``, ``text_a``, ``intent_a``,
-        ``text_b``, ``intent_b``, ``source_a``, ``source_b``; ``intent_*`` is None for
+        ``text_b``, ``intent_b``, ``source_a``, ``source_b``; ``intent_*`` is missing for
         out-of-scope examples, and ``intent_a`` sorts before ``intent_b`` (out-of-scope
         last).
     """
@@ -129,12 +129,15 @@ def choose_threshold(sweep, max_false_reject=0.05):
     """The threshold of a sweep with the best accuracy that rejects few in-scope messages.
 
     Among the rows of ``sweep`` (from :func:`sweep_thresholds`) whose
-    ``in_scope_false_reject`` is at most ``max_false_reject``, the one with the highest
-    ``accuracy`` wins; ties go to the lowest threshold. When no row is that selective,
-    the row rejecting the fewest in-scope messages wins.
+    ``in_scope_false_reject`` is at most ``max_false_reject``, those with the highest
+    ``accuracy`` tie; the median of their thresholds wins (the lower one of an even
+    count), which keeps away from both ends of a plateau where a little change in the
+    data flips messages. When no row is that selective, the rows rejecting the fewest
+    in-scope messages compete instead.
 
-    >>> sweep = pd.DataFrame({"threshold": [0.1, 0.3, 0.5], "accuracy": [0.8, 0.9, 0.95],
-    ...                       "in_scope_false_reject": [0.0, 0.02, 0.1]})
+    >>> sweep = pd.DataFrame({"threshold": [0.1, 0.3, 0.5, 0.7],
+    ...                       "accuracy": [0.9, 0.95, 0.95, 0.97],
+    ...                       "in_scope_false_reject": [0.0, 0.02, 0.04, 0.1]})
     >>> choose_threshold(sweep)
     0.3
     """
@@ -143,9 +146,9 @@ def choose_threshold(sweep, max_false_reject=0.05):
     feasible = sweep[sweep.in_scope_false_reject.fillna(0.0) <= max_false_reject]
     if feasible.empty:
         feasible = sweep[sweep.in_scope_false_reject == sweep.in_scope_false_reject.min()]
-    best = feasible.sort_values(["accuracy", "threshold"], ascending=[False, True],
-                                kind="stable").iloc[0]
-    return float(best.threshold)
+    best = feasible[feasible.accuracy >= feasible.accuracy.max() - 1e-12]
+    thresholds = np.sort(best.threshold.to_numpy())
+    return float(thresholds[(len(thresholds) - 1) // 2])
 
 
 def confused_pairs(frame, expected="expected", predicted="predicted", text="text"):

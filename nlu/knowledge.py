@@ -12,6 +12,9 @@ from .normalize import Normalizer
 from .yamlfile import bilingual, line_of, read_yaml
 
 
+_COMMON_WORDS = frozenset({"tokopedia", "care", "admin", "kakak", "agan", "halo", "tolong"})
+
+
 def reply_language(lang):
     """The language to answer in: English for English, Indonesian for Indonesian and mixed."""
     return "en" if lang == "en" else "id"
@@ -40,14 +43,21 @@ class KnowledgeBase:
     articles : list of Article
     min_score : float
         The similarity a question needs to be answered from an article.
+    min_lead : float
+        How far the closest article must be ahead of the next one: a question that is
+        about one article, not vaguely about several.
     """
 
-    def __init__(self, articles, min_score=0.3):
+    def __init__(self, articles, min_score=0.3, min_lead=0.08):
         self.articles = list(articles)
         self.min_score = min_score
+        self.min_lead = min_lead
         self._by_id = {a.id: a for a in self.articles}
         self._by_intent = {a.intent: a for a in self.articles if a.intent}
-        self._normalize = Normalizer()
+        normalizer = Normalizer()
+        # Words every article shares (the brand, forms of address) say nothing about topic.
+        self._normalize = lambda text: " ".join(
+            w for w in normalizer(text).split() if w not in _COMMON_WORDS)
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
                                            sublinear_tf=True)
         titles = [self._normalize(" ".join(a.title.values())) for a in self.articles]
@@ -104,9 +114,12 @@ class KnowledgeBase:
         return weights @ self._weights[columns]
 
     def best_match(self, question):
-        """The closest article and its score when the score reaches ``min_score``, else None."""
-        article, score = self.search(question, limit=1)[0]
-        return (article, score) if score >= self.min_score else None
+        """The closest article and its score when it is close enough and clearly ahead of
+        the next one (``min_score``, ``min_lead``), else None."""
+        (article, score), (_, runner_up) = self.search(question, limit=2)
+        if score >= self.min_score and score - runner_up >= self.min_lead:
+            return article, score
+        return None
 
 
 def load_knowledge_base(path, min_score=0.3):

@@ -106,14 +106,17 @@ def plot_confidence_histograms(report, ax=None, threshold=None, bins=25):
     edges = np.linspace(0.0, 1.0, bins + 1)
     colors = {"right": "tab:green", "wrong intent": "tab:red", "out of scope": "tab:purple"}
     for name, mask in groups.items():
-        ax.hist(frame.confidence[mask], bins=edges, alpha=0.55, color=colors[name],
-                label=f"{name} (n={int(mask.sum())})")
+        # Outlines, so that the few mistakes stay visible where they overlap the rest.
+        ax.hist(frame.confidence[mask], bins=edges, histtype="step", linewidth=2,
+                color=colors[name], label=f"{name} (n={int(mask.sum())})")
     if threshold is not None:
-        ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:g}")
-    ax.set_yscale("symlog", linthresh=10)
+        ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.2f}")
+    # Right answers outnumber mistakes a hundredfold: a log scale shows both.
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=0.8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("confidence of the top intent")
-    ax.set_ylabel("messages (log scale above 10)")
+    ax.set_ylabel("messages (log scale)")
     ax.set_title("Confidence of right and wrong top intents")
     ax.legend()
     return ax
@@ -140,7 +143,7 @@ def plot_threshold_sweep(sweep, ax=None, chosen=None):
             ax.plot(sweep.threshold, sweep[column], label=label, color=color,
                     linestyle=":" if column == "accuracy" else "-")
     if chosen is not None:
-        ax.axvline(chosen, color="black", linestyle="--", label=f"chosen {chosen:g}")
+        ax.axvline(chosen, color="black", linestyle="--", label=f"chosen {chosen:.2f}")
     ax.set_xlim(float(sweep.threshold.min()), float(sweep.threshold.max()))
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("confidence threshold")

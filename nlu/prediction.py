@@ -30,7 +30,13 @@ class Prediction:
     route: str | None = None
 
     def to_dict(self, with_route=True):
-        data = asdict(self)
-        if not with_route:
-            data.pop("route")
+        """The fields as plain data, as ``dataclasses.asdict`` gives them, built directly:
+        ``asdict`` recurses and deep-copies, ~0.1 ms a prediction on a serving path."""
+        data = {"text": self.text, "intent": self.intent, "confidence": self.confidence,
+                "ranking": tuple({"intent": r.intent, "confidence": r.confidence}
+                                 for r in self.ranking),
+                "fallback": self.fallback, "lang": self.lang,
+                "entities": tuple(asdict(e) for e in self.entities)}
+        if with_route:
+            data["route"] = self.route
         return data

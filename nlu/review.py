@@ -177,9 +177,9 @@ class ReviewQueue:
         """The reviewed messages as a DataFrame, oldest decision first.
 
         Columns: ``message_id``, ``created_at`` (of the prediction), ``text``, ``lang``,
-        ``intent`` (predicted; None when the model fell back), ``top_intent``,
+        ``intent`` (predicted; missing when the model fell back), ``top_intent``,
         ``confidence``, ``margin``, ``route``, ``fallback``, ``model_version``, ``label``
-        (the lead's intent; None for out of scope), ``correct_route``, ``status``
+        (the lead's intent; missing for out of scope), ``correct_route``, ``status``
         (``confirmed`` or ``relabelled``), ``misrouted``, ``reviewer``, ``reviewed_at``.
         """
         import pandas as pd

@@ -10,7 +10,8 @@ from .schemas import (BatchRequest, BatchResponse, ChatRequest, ChatResponse, Er
                       ParseRequest, ParseResponse)
 
 router = APIRouter(prefix="/v1", tags=["parse"], dependencies=[ApiKey],
-                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+                   responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
+                              413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 
 
 async def predict(state, request, texts, endpoint, session_id=None):

@@ -15,9 +15,10 @@ from nlu.privacy import mask_text
 from nlu.store import Store
 
 from . import api, feedback, ops, page, rasa, review
-from .engine import Batcher, Engine
+from .engine import Batcher, Engine, prepare
 from .metrics import Metrics
 from .recorder import Recorder
+from .schemas import ErrorResponse
 from .settings import Settings, get_settings
 
 access_log = logging.getLogger("nlu.access")
@@ -52,6 +53,9 @@ def create_app(settings=None):
     @asynccontextmanager
     async def lifespan(app):
         engine = Engine.load(settings.model_dir, settings.domain_dir)
+        import os
+        if not os.environ.get("XX_NOFREEZE"):
+            prepare(engine)
         store = Store(settings.database_url)
         if settings.migrate_on_start:
             store.migrate()
@@ -69,22 +73,49 @@ def create_app(settings=None):
             store.dispose()
 
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, responses={400: {"model": ErrorResponse, "description":
+                                                      "the body is not valid JSON or UTF-8"}})
     for module in (api, feedback, rasa, review, ops, page):
         app.include_router(module.router)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.openapi = lambda: _openapi_with_intents(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 
 
+# Fields that take an intent id: the schema lists the served model's intents.
+_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"))
+
+
+def _openapi_with_intents(app):
+    """The OpenAPI schema, with the intents of the model being served (they change on
+    reload, so the schema is rebuilt each time)."""
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                         routes=app.routes)
+    state = getattr(app.state, "nlu", None)
+    if state is not None:
+        components = schema.get("components", {}).get("schemas", {})
+        for model, field in _INTENT_FIELDS:
+            prop = components.get(model, {}).get("properties", {}).get(field, {})
+            for option in prop.get("anyOf", [prop]):
+                if option.get("type") == "string":
+                    option["enum"] = list(state.engine.model.labels)
+    return schema
+
+
 async def _validation_error(request: Request, exc: RequestValidationError):
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
               for e in exc.errors()]
-    too_long = any(e["type"] == "string_too_long" for e in errors)
+    # 413 for a message text over the limit; any other bad field is a 422.
+    too_long = any(e["type"] == "string_too_long" and e["loc"][:2] in (["body", "text"],
+                                                                       ["body", "texts"])
+                   for e in errors)
     return JSONResponse({"detail": errors}, status_code=413 if too_long else 422)
 
 

@@ -6,7 +6,10 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 
 
-def get_state(request: Request):
+# The dependencies of the prediction routes are ``async def``: FastAPI runs a plain ``def``
+# dependency in its thread pool, two thread hops per request that cost more than the model
+# call in the fast profile (`nlu benchmark http`). They must not block.
+async def get_state(request: Request):
     return request.app.state.nlu
 
 
@@ -16,7 +19,7 @@ def _bearer(authorization):
     return None
 
 
-def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None):
+async def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None):
     """Parse and chat need a key only when ``NLU_API_KEYS`` lists some."""
     keys = request.app.state.nlu.settings.api_keys
     if keys and not any(hmac.compare_digest((x_api_key or "").encode(), k.encode())

@@ -1,6 +1,7 @@
 """Feedback from frontends and agents on a prediction: POST /v1/feedback."""
 
 import asyncio
+import time
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
@@ -14,6 +15,8 @@ from .deps import ApiKey, State
 from .schemas import ErrorResponse
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ApiKey])
+#: How long (in recorder intervals) an unknown message id is looked for before a 404.
+UNKNOWN_GRACE_INTERVALS = 10
 
 
 class FeedbackRequest(BaseModel):
@@ -47,10 +50,22 @@ async def add_feedback(body: FeedbackRequest, state: State):
     try:
         feedback_id = await asyncio.to_thread(state.store.add_feedback, *arguments)
     except UnknownMessage:
-        # The prediction may still be in this process's write buffer.
-        await state.recorder.flush()
         try:
-            feedback_id = await asyncio.to_thread(state.store.add_feedback, *arguments)
+            feedback_id = await _add_once_recorded(state, arguments)
         except UnknownMessage:
             raise HTTPException(404, f"unknown message_id {body.message_id!r}") from None
     return FeedbackResponse(id=feedback_id, message_id=body.message_id)
+
+
+async def _add_once_recorded(state, arguments):
+    """Retry while the prediction may still sit in a write buffer: this process's, flushed
+    now, or another worker's (``--workers 2``), written within a few recorder intervals."""
+    await state.recorder.flush()
+    deadline = time.monotonic() + UNKNOWN_GRACE_INTERVALS * state.recorder.interval
+    while True:
+        try:
+            return await asyncio.to_thread(state.store.add_feedback, *arguments)
+        except UnknownMessage:
+            if time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(state.recorder.interval)

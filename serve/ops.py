@@ -41,8 +41,9 @@ async def metrics(state: State):
 
 @router.post("/v1/admin/reload", response_model=ReloadResponse, dependencies=[Admin],
              summary="Swap in another model artifact",
-             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
-                        409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+             responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
+                        403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
+                        413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 async def reload(state: State, body: ReloadRequest | None = None):
     """Load the artifact (`model_dir`, or the configured `NLU_MODEL_DIR`, e.g. models/current)
     and swap it in atomically. Requests in flight finish on the old model; a bad artifact is

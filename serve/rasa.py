@@ -7,7 +7,8 @@ from .deps import ApiKey, State
 from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
 
 router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
-                   responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+                   responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
+                              413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 
 FALLBACK_INTENT = "nlu_fallback"
 

@@ -1,15 +1,16 @@
 """The review workflow for CS leads: the queue API, decisions, summary, export, and /review."""
 
 import asyncio
+import re
 import tempfile
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nlu.errors import NLUError
 from nlu.review import REVIEW_STATUSES, ReviewQueue
@@ -30,14 +31,24 @@ def _queue(state):
     return ReviewQueue(state.store, state.engine.model.routes)
 
 
+def _iso_date(value):
+    # Only YYYY-MM-DD: pydantic would also take a number as a Unix time.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal[REVIEW_STATUSES] | None = None
     intent: str | None = Field(None, max_length=64, description="predicted intent, or 'none'")
     route: str | None = Field(None, max_length=32, description="predicted route, or 'none'")
     lang: Literal["id", "en", "mixed"] | None = None
-    date_from: date | None = None
-    date_to: date | None = Field(None, description="inclusive")
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = Field(None, description="inclusive")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)
 
@@ -70,7 +81,8 @@ async def stats(state: State, reviewer: Reviewer) -> dict:
 
 
 @api.get("/export", summary="Reviewed messages as training data (yaml or csv)",
-         response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+         response_class=Response,
+         responses={200: {"content": {"application/yaml": {}, "text/csv": {}}}})
 async def export(state: State, reviewer: Reviewer,
                  format: Literal["yaml", "csv"] = "yaml"):
     """A file `nlu train --data` accepts: `nlu train --data data/intents_id.yaml --data

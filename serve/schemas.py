@@ -14,8 +14,12 @@ def _not_blank(text):
     return text
 
 
+# The pattern only documents _not_blank (whose message is clearer) for clients and fuzzers;
+# \x1c-\x1f and \x85 are whitespace to Python's strip() but not to an ECMA (JSON Schema) \s.
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT_LENGTH,
-                            description=f"A customer message, 1 to {MAX_TEXT_LENGTH} characters."),
+                            description=f"A customer message, 1 to {MAX_TEXT_LENGTH} characters, "
+                                        "not only whitespace.",
+                            json_schema_extra={"pattern": r"[^\s\x1c-\x1f\x85]"}),
                  AfterValidator(_not_blank)]
 
 
@@ -85,7 +89,8 @@ class Suggestion(BaseModel):
 class ChatResponse(BaseModel):
     message_id: str
     reply: str
-    lang: str
+    lang: str = Field(description="the reply's language: en for English, id for Indonesian "
+                                  "and mixed messages")
     intent: str | None
     confidence: float
     route: str | None

@@ -86,12 +86,39 @@ def _parser():
     p.add_argument("--margin", type=_probability)
     p.set_defaults(run=_evaluate)
 
-    p = commands.add_parser("benchmark", help="accuracy and speed on a public dataset")
-    p.add_argument("name", choices=["banking77"], help="the benchmark")
-    p.add_argument("--dir", metavar="DIR", help="folder with train.csv and test.csv "
+    p = commands.add_parser("benchmark", help="accuracy and speed on a public dataset, or "
+                            "the HTTP server under load")
+    p.add_argument("name", choices=["banking77", "http"],
+                   help="banking77: accuracy and speed of the model; http: `nlu serve` in its "
+                        "own process driven by wrk, beside the model's in-process throughput")
+    p.add_argument("--dir", metavar="DIR", help="banking77: folder with train.csv and test.csv "
                    "(default ../shared/benchmarks/banking77)")
     p.add_argument("--profile", choices=PROFILES, action="append",
                    help="profile(s) to run (default both)")
+    h = p.add_argument_group("http options")
+    h.add_argument("--model", action="append", metavar="DIR",
+                   help="serve this artifact instead of training one per profile (repeatable)")
+    h.add_argument("--data", action="append", metavar="PATH",
+                   help="training data for the models (default data/intents_id.yaml)")
+    h.add_argument("--messages", metavar="FILE", help=".jsonl whose texts are POSTed "
+                   "(default data/test_id.jsonl)")
+    h.add_argument("--duration", type=_positive_float, default=15.0, metavar="S",
+                   help="seconds of measured load per profile, split over the rounds "
+                        "(default 15)")
+    h.add_argument("--rounds", type=_positive_int, default=3, metavar="N",
+                   help="load runs per profile, each between two in-process measurements "
+                        "(default 3)")
+    h.add_argument("--warmup", type=float, default=3.0, metavar="S",
+                   help="seconds of load before measuring (default 3)")
+    h.add_argument("--connections", type=_positive_int, default=32, metavar="N",
+                   help="concurrent HTTP connections (default 32)")
+    h.add_argument("--threads", type=_positive_int, default=1, metavar="N",
+                   help="wrk threads (default 1: leaves the cores to the server)")
+    h.add_argument("--workers", type=_workers, action="append", metavar="[PROFILE=]N",
+                   help="server worker processes, for every profile or one (e.g. fast=2; "
+                        "repeatable; default: the server's default, NLU_WORKERS or 1)")
+    h.add_argument("--check", action="store_true",
+                   help="exit with status 1 when a goal is not met")
     p.set_defaults(run=_benchmark)
 
     p = commands.add_parser("serve", help="start the HTTP API (settings: NLU_* variables)")
@@ -143,6 +170,24 @@ def _positive_int(value):
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _workers(value):
+    """``N`` or ``PROFILE=N``: ``(profile or None, N)``."""
+    profile, _, number = value.rpartition("=")
+    if profile and profile not in PROFILES:
+        raise argparse.ArgumentTypeError(f"unknown profile {profile!r}")
+    return profile or None, _positive_int(number)
+
+
+def _positive_float(value):
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
     return number
 
 
@@ -227,6 +272,11 @@ def _evaluate(args):
 
 
 def _benchmark(args):
+    if args.name == "http":
+        return _benchmark_http(args)
+    if any(v is not None for v in (args.model, args.data, args.messages, args.workers)):
+        raise UsageError("--model, --data, --messages and --workers are options of "
+                         "'benchmark http'")
     folder = Path(args.dir) if args.dir else next(
         (Path(d) for d in BANKING77_DIRS if (Path(d) / "train.csv").is_file()), None)
     if folder is None or not (folder / "train.csv").is_file():
@@ -236,6 +286,22 @@ def _benchmark(args):
                                       profiles=args.profile or ("fast", "accurate"),
                                       label_column="category")
     print(json.dumps({"benchmark": args.name, "profiles": results}, indent=2))
+
+
+def _benchmark_http(args):
+    from training.bench_http import run_http_benchmark
+
+    if args.model and args.profile:
+        raise UsageError("give --profile or --model, not both")
+    report = run_http_benchmark(
+        profiles=args.profile or ("fast", "accurate"), model_dirs=args.model,
+        train_paths=args.data, messages=args.messages, duration=args.duration,
+        rounds=args.rounds, connections=args.connections, threads=args.threads,
+        warmup=args.warmup, workers=dict(args.workers or ()))
+    print(json.dumps(report, indent=2))
+    if args.check and not report["goals_met"]:
+        print("error: goals not met (see \"goals\")", file=sys.stderr)
+        return 1
 
 
 def _serve(args):

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from nlu.errors import NLUError
@@ -196,3 +197,48 @@ def test_reviewed_dataset_keeps_the_latest_decision_per_text(store):
 def test_parse_day():
     assert parse_day("2026-11-20") == datetime(2026, 11, 20)
     assert parse_day(None) is None and parse_day("") is None
+
+
+def test_records_frame_has_each_reviewed_message_with_the_prediction(queue):
+    assert queue.records_frame().empty
+    queue.decide("confident-fb", "item_not_received", "lead")   # relabelled and misrouted
+    queue.decide("close-call", "refund_return", "lead")         # confirmed
+    queue.decide("fallback-old", None, "lead")                  # out of scope, as it fell back
+    queue.decide("sampled", "greeting", "other lead")           # relabelled, same route
+    records = queue.records_frame()
+    assert records.columns.tolist() == [
+        "message_id", "created_at", "text", "lang", "intent", "top_intent", "confidence",
+        "margin", "route", "fallback", "model_version", "label", "correct_route", "status",
+        "misrouted", "reviewer", "reviewed_at"]
+    assert records.message_id.tolist() == ["confident-fb", "close-call", "fallback-old",
+                                           "sampled"]  # in the order of the decisions
+    by_id = records.set_index("message_id")
+    assert by_id.status.to_dict() == {"confident-fb": "relabelled", "close-call": "confirmed",
+                                      "fallback-old": "confirmed", "sampled": "relabelled"}
+    assert by_id.misrouted.to_dict() == {"confident-fb": True, "close-call": False,
+                                         "fallback-old": False, "sampled": False}
+    assert by_id.loc["confident-fb", "correct_route"] == "invoice_chat"
+    assert pd.isna(by_id.loc["fallback-old", "label"])
+    assert by_id.loc["fallback-old", "fallback"] == "out_of_scope"
+    assert by_id.loc["sampled", "reviewer"] == "other lead"
+    assert by_id.loc["close-call", "text"] == "pesan close-call"
+
+
+def test_feedback_frame_has_the_feedback_with_the_prediction(queue, store):
+    feedback = queue.feedback_frame()
+    assert feedback.columns.tolist() == [
+        "id", "message_id", "source", "correct_intent", "correct_route", "comment",
+        "created_at", "text", "lang", "intent", "route", "confidence", "fallback"]
+    assert feedback[["message_id", "source", "correct_intent", "comment"]] \
+        .astype(object).where(feedback.notna(), None).values.tolist() == [
+        ["confident-fb", "agent", "item_not_received", None],
+        ["fallback-fb", "customer", None, "tidak membantu"],
+        ["fallback-fb", "agent", "contact_cs", None]]
+    assert feedback.intent.tolist()[0] == "track_order"
+    assert feedback.fallback.tolist()[1] == "low_confidence"
+
+
+def test_frames_of_an_empty_store(store):
+    queue = ReviewQueue(store, ROUTES)
+    assert queue.records_frame().empty and "label" in queue.records_frame().columns
+    assert queue.feedback_frame().empty and "comment" in queue.feedback_frame().columns

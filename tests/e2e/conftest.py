@@ -1,0 +1,303 @@
+"""Fixtures for the real-browser tests: Chromium, a real ``nlu serve`` process, a page.
+
+Everything here is session-scoped and only used by tests under ``tests/e2e``: the model is
+trained once, the server is started once, Chromium is launched once.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SERVER_START_TIMEOUT = 60
+
+
+def _install_chromium():
+    """``apt-get install chromium`` (CI starts on a clean machine); fail with the reason."""
+    if shutil.which("apt-get") is None:
+        pytest.fail(f"{CHROMIUM} is missing and apt-get is not available to install it; "
+                    "install Chromium so that /usr/bin/chromium exists", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail(f"{CHROMIUM} is missing and installing it needs root: "
+                    "run `apt-get update && apt-get install -y chromium` as root",
+                    pytrace=False)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            tail = (result.stdout + result.stderr)[-2000:]
+            pytest.fail(f"could not install Chromium: `{' '.join(command)}` exited "
+                        f"{result.returncode}:\n{tail}", pytrace=False)
+    if not CHROMIUM.exists():
+        pytest.fail(f"`apt-get install -y chromium` succeeded but {CHROMIUM} is still missing",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    """The path of a Chromium binary, installed with apt-get when it is missing."""
+    if not CHROMIUM.exists():
+        _install_chromium()
+    return str(CHROMIUM)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def e2e_model_dir(tmp_path_factory):
+    """The ``fast`` profile trained once on the real Indonesian dataset, saved to a tmp dir."""
+    import nlu
+
+    model = nlu.train(nlu.load_dataset(ROOT / "data" / "intents_id.yaml"), profile="fast")
+    return nlu.save_model(model, tmp_path_factory.mktemp("e2e-model") / "fast")
+
+
+def _wait_ready(url, process, log_path):
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`nlu serve` exited with {process.returncode} before it was ready:\n"
+                        f"{log_path.read_text(errors='replace')[-3000:]}", pytrace=False)
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"`nlu serve` was not ready within {SERVER_START_TIMEOUT} s:\n"
+                f"{log_path.read_text(errors='replace')[-3000:]}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_model_dir, tmp_path_factory):
+    """A real ``nlu serve`` subprocess on a free port; yields its base URL."""
+    work = tmp_path_factory.mktemp("e2e-server")
+    port = _free_port()
+    nlu_cli = Path(sys.executable).parent / "nlu"
+    command = ([str(nlu_cli)] if nlu_cli.exists()
+               else [sys.executable, "-m", "training.cli"])
+    command += ["serve", "--model", str(e2e_model_dir), "--port", str(port)]
+    env = {**os.environ, "NLU_DATABASE_URL": f"sqlite:///{work / 'nlu.db'}",
+           "NLU_ADMIN_TOKEN": "x", "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
+    log_path = work / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, log_path)
+        yield url
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    """Headless Chromium driven by playwright (no browser download: the system one)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[dev]'", pytrace=False)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                     args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def chat_page(browser, live_server):
+    """A fresh page (own context, so own sessionStorage and chat session) on the chat page."""
+    context = browser.new_context(viewport={"width": 800, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server + "/")
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# -- The review page (tests/e2e/test_review_page.py) ---------------------------------------
+# A second ``nlu serve`` with its own database, so that the chat tests' predictions do not
+# land in the review queue and the review tests know the database URL and the admin token
+# (``nlu review add-lead --db URL`` makes a lead's token in the same database).
+
+REVIEW_ADMIN_TOKEN = "e2e-review-admin-token"
+
+
+class ReviewServer:
+    """What the review tests need to know about their server."""
+
+    def __init__(self, url, database_url, admin_token):
+        self.url, self.database_url, self.admin_token = url, database_url, admin_token
+
+
+@pytest.fixture(scope="session")
+def review_server(e2e_model_dir, tmp_path_factory):
+    """A real ``nlu serve`` on a free port with a fresh SQLite DB and a known admin token."""
+    work = tmp_path_factory.mktemp("e2e-review-server")
+    port = _free_port()
+    database_url = f"sqlite:///{work / 'nlu.db'}"
+    nlu_cli = Path(sys.executable).parent / "nlu"
+    command = ([str(nlu_cli)] if nlu_cli.exists()
+               else [sys.executable, "-m", "training.cli"])
+    command += ["serve", "--model", str(e2e_model_dir), "--port", str(port)]
+    env = {**os.environ, "NLU_DATABASE_URL": database_url,
+           "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
+    log_path = work / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(url, process, log_path)
+        yield ReviewServer(url, database_url, REVIEW_ADMIN_TOKEN)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# =============================================================================================
+# Review workflow and concurrency fixtures (tests/e2e/test_review_workflow.py,
+# tests/e2e/test_concurrency.py): a throw-away PostgreSQL, and `nlu serve` processes with
+# chosen workers, database and model.
+# =============================================================================================
+
+POSTGRES_BIN_GLOB = "/usr/lib/postgresql/*/bin/initdb"
+WORKFLOW_ADMIN_TOKEN = "e2e-workflow-admin-token"
+
+
+def _postgres_bin():
+    """The folder of initdb/pg_ctl, installing PostgreSQL from Debian packages if needed."""
+    import glob
+
+    found = sorted(glob.glob(POSTGRES_BIN_GLOB))
+    if not found:
+        if shutil.which("apt-get") is None or os.geteuid() != 0:
+            pytest.fail("PostgreSQL is missing (no /usr/lib/postgresql/*/bin/initdb) and "
+                        "cannot be installed here: run `apt-get update && apt-get install -y "
+                        "postgresql` as root", pytrace=False)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
+            result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
+                                    capture_output=True, text=True)
+            if result.returncode != 0:
+                pytest.fail(f"could not install PostgreSQL: `{' '.join(command)}` exited "
+                            f"{result.returncode}:\n{(result.stdout + result.stderr)[-2000:]}",
+                            pytrace=False)
+        found = sorted(glob.glob(POSTGRES_BIN_GLOB))
+        if not found:
+            pytest.fail("`apt-get install -y postgresql` succeeded but initdb is still missing",
+                        pytrace=False)
+    return Path(found[-1]).parent
+
+
+def _as_postgres(*command, timeout=120):
+    """Run a PostgreSQL tool as the `postgres` user (it refuses to run as root)."""
+    prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    result = subprocess.run(prefix + [str(c) for c in command], capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, timeout=timeout)
+    if result.returncode != 0:
+        pytest.fail(f"`{' '.join(map(str, command))}` exited {result.returncode}:\n"
+                    f"{(result.stdout + result.stderr)[-2000:]}", pytrace=False)
+    return result
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throw-away PostgreSQL cluster on a free port; yields its SQLAlchemy URL.
+
+    Lives in a folder under /tmp that the `postgres` user owns (pytest's tmp folders are
+    private to root); the cluster is stopped and the folder removed in teardown.
+    """
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    folder = Path(tempfile.mkdtemp(prefix="nlu-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    port = _free_port()
+    data = folder / "data"
+    _as_postgres(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
+    _as_postgres(bin_dir / "pg_ctl", "-D", data, "-l", folder / "log", "-w", "-t", "60",
+                 "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        _as_postgres(bin_dir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def nlu_server(tmp_path):
+    """Start ``nlu serve`` processes: ``nlu_server(model, database_url, workers=1, **env)``
+    returns the base URL; every server started is stopped (its process group) in teardown.
+
+    The admin token is ``WORKFLOW_ADMIN_TOKEN``; the access log is off.
+    """
+    started = []
+
+    def start(model_dir, database_url, workers=1, **env):
+        port = _free_port()
+        nlu_cli = Path(sys.executable).parent / "nlu"
+        command = ([str(nlu_cli)] if nlu_cli.exists()
+                   else [sys.executable, "-m", "training.cli"])
+        command += ["serve", "--model", str(model_dir), "--port", str(port),
+                    "--workers", str(workers)]
+        environment = {**os.environ, "NLU_DATABASE_URL": database_url,
+                       "NLU_ADMIN_TOKEN": WORKFLOW_ADMIN_TOKEN, "NLU_ACCESS_LOG": "false",
+                       "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1", **env}
+        log_path = tmp_path / f"server-{port}.log"
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(command, cwd=ROOT, env=environment,
+                                       stdin=subprocess.DEVNULL, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+        started.append(process)
+        url = f"http://127.0.0.1:{port}"
+        _wait_ready(url, process, log_path)
+        return url
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the supervisor and its workers
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+

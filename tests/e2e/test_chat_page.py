@@ -1,0 +1,131 @@
+"""The chat page at GET / in a real headless Chromium, against a real ``nlu serve`` process.
+
+Each test gets its own browser context, so its own sessionStorage and so its own chat
+session on the server (the fallback count that leads to the handoff is per session).
+"""
+
+import re
+
+from playwright.sync_api import expect
+
+INVOICE = "INV/20261103/MPL/3456789012"
+SCREENSHOT = "/tmp/chat_page.png"
+
+
+def send(page, text, *, press_enter=False):
+    """Type ``text`` like a person and submit the form; the input is cleared on submit."""
+    page.locator("#text").click()
+    page.locator("#text").press_sequentially(text, delay=0)
+    if press_enter:
+        page.locator("#text").press("Enter")
+    else:
+        page.locator("#send").click()
+    expect(page.locator("#text")).to_have_value("")
+
+
+def test_invoice_message_shows_reply_route_and_steps(chat_page):
+    page = chat_page
+    expect(page).to_have_title("Tokopedia Care assistant")
+    text = f"paket saya {INVOICE} belum sampai padahal sudah 5 hari"
+
+    send(page, text)
+
+    user = page.locator("#log .msg.user")
+    expect(user).to_have_count(1)
+    expect(user).to_have_text(text)
+    bot = page.locator("#log .msg.bot")
+    expect(bot).to_have_count(1)
+    expect(bot).not_to_have_class(re.compile(r"\berror\b"))
+    expect(bot).not_to_have_class(re.compile(r"\bhandoff\b"))
+    expect(bot).to_contain_text("Caranya")  # the reply itself, before the route and the steps
+
+    route = bot.locator(".route[data-route]")
+    expect(route).to_have_attribute("data-route", "invoice_chat")
+    expect(route).to_have_text("➡ invoice_chat")
+    expect(route).to_be_visible()
+
+    steps = bot.locator("ol.steps > li")
+    expect(steps.first).to_be_visible()
+    assert steps.count() >= 2
+    expect(bot.locator("ol.steps")).to_contain_text(INVOICE)  # the invoice number is echoed
+
+    # The reply sits below the user's message, both inside the log, the form below them.
+    user_box, bot_box = user.bounding_box(), bot.bounding_box()
+    log_box, form_box = page.locator("#log").bounding_box(), page.locator("#form").bounding_box()
+    assert user_box["y"] + user_box["height"] <= bot_box["y"]
+    assert log_box["y"] <= user_box["y"] and bot_box["y"] + bot_box["height"] <= (
+        log_box["y"] + log_box["height"])
+    assert form_box["y"] >= log_box["y"] + log_box["height"]
+
+    page.screenshot(path=SCREENSHOT, full_page=True)
+
+
+def test_two_misses_in_a_row_hand_the_chat_to_live_chat(chat_page):
+    page = chat_page
+    bot = page.locator("#log .msg.bot")
+
+    send(page, "asdfghjkl qwerty", press_enter=True)
+    expect(bot).to_have_count(1)
+    first = bot.nth(0)
+    expect(first).not_to_have_class(re.compile(r"\bhandoff\b"))
+    expect(first.locator(".route")).to_have_count(0)
+    expect(first.locator("ol.steps")).to_have_count(0)
+
+    send(page, "zxcvbnm poiuyt", press_enter=True)
+    expect(bot).to_have_count(2)
+    second = bot.nth(1)
+    expect(second).to_have_class(re.compile(r"\bhandoff\b"))
+    expect(second).to_contain_text("live chat")
+    route = second.locator(".route[data-route]")
+    expect(route).to_have_attribute("data-route", "live_chat")
+    expect(route).to_have_text("🤝 live chat — live_chat")
+    expect(second.locator("ol.steps > li").first).to_be_visible()
+    assert second.locator("ol.steps > li").count() >= 2
+
+
+def test_html_in_a_message_is_shown_as_text(chat_page):
+    page = chat_page
+    dialogs = []
+
+    def on_dialog(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    text = "halo <script>alert(1)</script> <img src=x onerror=alert(2)>"
+
+    send(page, text)
+
+    user = page.locator("#log .msg.user")
+    expect(user).to_have_text(text)  # literally, tags and all
+    expect(page.locator("#log .msg.bot")).to_have_count(1)  # the round trip finished
+    expect(page.locator("#log script")).to_have_count(0)
+    expect(page.locator("#log img")).to_have_count(0)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in user.inner_html()
+    page.wait_for_timeout(200)  # give a stray handler the chance to fire
+    assert dialogs == []
+
+
+def test_a_long_conversation_scrolls_inside_the_log_and_keeps_the_form_in_view(chat_page):
+    page = chat_page
+    page.set_viewport_size({"width": 800, "height": 600})
+    bot = page.locator("#log .msg.bot")
+    for count, text in enumerate([f"paket saya {INVOICE} belum sampai padahal sudah 5 hari",
+                                  "mau refund dana saya", f"batalkan pesanan {INVOICE}"], 1):
+        send(page, text, press_enter=True)
+        expect(bot).to_have_count(count)
+        expect(bot.last.locator("ol.steps")).to_have_count(1)  # wait for the full reply
+
+    sizes = page.evaluate("""() => {
+        const log = document.getElementById("log");
+        return {scrollHeight: log.scrollHeight, clientHeight: log.clientHeight,
+                scrollTop: log.scrollTop,
+                pageHeight: document.documentElement.scrollHeight,
+                viewport: window.innerHeight};
+    }""")
+    assert sizes["scrollHeight"] > sizes["clientHeight"], "the test needs an overflowing log"
+    assert sizes["pageHeight"] <= sizes["viewport"], "the page, not the log, scrolls"
+    # The log follows the conversation down to the end of the last reply's steps.
+    assert sizes["scrollTop"] + sizes["clientHeight"] >= sizes["scrollHeight"] - 1
+    expect(bot.last.locator("ol.steps > li").last).to_be_in_viewport()
+    expect(page.locator("#text")).to_be_in_viewport()

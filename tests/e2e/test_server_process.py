@@ -1,0 +1,119 @@
+"""``nlu serve`` as an operator runs it: a real process, real HTTP, a clean stop.
+
+The server runs in a scratch directory with the domain folder passed explicitly, so the
+test writes nothing into the repository; its settings come from ``NLU_*`` variables.
+"""
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NLU = Path(sys.executable).with_name("nlu")
+COMMAND = [str(NLU)] if NLU.exists() else [sys.executable, "-m", "training.cli"]
+ADMIN_TOKEN = "e2e-process-admin"
+PHONE = "0812-3456-7890"
+INVOICE = "INV/20261103/MPL/3456789012"
+START_TIMEOUT = 60
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url, process, log):
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"`nlu serve` exited with {process.returncode} before it was ready:\n"
+                        f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"`nlu serve` not ready within {START_TIMEOUT} s:\n"
+                f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
+
+
+def stop(process):
+    """SIGTERM, as a process manager stops it; the exit status, None if it had to be killed."""
+    if process.poll() is not None:
+        return process.returncode
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+def test_serve_answers_over_http_and_stops_cleanly(e2e_model_dir, tmp_path):
+    port, database = free_port(), tmp_path / "nlu.db"
+    env = {**os.environ, "NLU_DATABASE_URL": f"sqlite:///{database}",
+           "NLU_ADMIN_TOKEN": ADMIN_TOKEN, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            COMMAND + ["serve", "--model", str(e2e_model_dir), "--domain", str(ROOT / "data"),
+                       "--port", str(port)],
+            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(url, process, log)
+        with httpx.Client(base_url=url, timeout=10) as http:
+            parse = http.post("/v1/parse",
+                              json={"text": f"paket blm nyampe udh 5 hari, {INVOICE}"})
+            first = http.post("/v1/chat", json={"session_id": "e2e-1",
+                                                "text": f"tolong telp saya di {PHONE}, "
+                                                        "resep nasi goreng yang enak"})
+            second = http.post("/v1/chat", json={"session_id": "e2e-1",
+                                                 "text": "write me a poem about cats"})
+            wrong = http.post("/v1/admin/reload",
+                              headers={"Authorization": "Bearer not-the-token"})
+            version = http.get("/v1/model").json()["version"]
+    finally:
+        status = stop(process)
+    output = log.read_text(errors="replace")
+
+    assert parse.status_code == 200, parse.text
+    assert parse.json()["intent"] == "item_not_received"
+    assert parse.json()["route"] == "invoice_chat"
+    assert f"Cari pesanan {INVOICE}." in parse.json()["steps"]
+    assert first.status_code == 200 and first.json()["handoff"] is False
+    assert second.status_code == 200 and second.json()["handoff"] is True
+    assert second.json()["route"] == "live_chat" and second.json()["lang"] == "en"
+    assert wrong.status_code == 403  # NLU_ADMIN_TOKEN is the token
+    assert version == e2e_model_dir.name
+
+    # uvicorn re-raises SIGTERM once it has shut down: "killed by SIGTERM" after a clean stop.
+    assert status in (0, -signal.SIGTERM), output[-3000:]
+    assert "Application shutdown complete." in output
+    assert "Traceback" not in output
+    access = [json.loads(line) for line in output.splitlines() if line.startswith('{"ts"')]
+    assert [(a["path"], a["status"]) for a in access if a["path"].startswith("/v1/")] == [
+        ("/v1/parse", 200), ("/v1/chat", 200), ("/v1/chat", 200), ("/v1/admin/reload", 403),
+        ("/v1/model", 200)]
+    # The phone number reaches neither the log nor the store; stored rows keep the invoice.
+    assert PHONE not in output and "[PHONE]" in output
+    with sqlite3.connect(database) as db:  # written on shutdown at the latest
+        rows = db.execute("SELECT endpoint, session_id, text FROM predictions "
+                          "ORDER BY created_at").fetchall()
+    assert [(endpoint, session) for endpoint, session, _ in rows] == [
+        ("parse", None), ("chat", "e2e-1"), ("chat", "e2e-1")]
+    assert INVOICE in rows[0][2]
+    assert PHONE not in rows[1][2] and "[PHONE]" in rows[1][2]
