@@ -35,8 +35,11 @@ serve: install models/current
 test: install
 	$(PY) -m pytest -q
 
+# BANKING77 accuracy and speed; then the server under wrk (installed from Debian packages
+# when missing) beside the model's in-process throughput, both profiles, ~2 minutes.
 bench: install
 	$(NLU) benchmark banking77
+	$(NLU) benchmark http
 
 # Trains both profiles on the training data and writes reports on both evaluation sets:
 # reports/<profile>/ (test_id) and reports/<profile>-informal/ (informal posts, no digits).

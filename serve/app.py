@@ -53,9 +53,7 @@ def create_app(settings=None):
     @asynccontextmanager
     async def lifespan(app):
         engine = Engine.load(settings.model_dir, settings.domain_dir)
-        import os
-        if not os.environ.get("XX_NOFREEZE"):
-            prepare(engine)
+        prepare(engine)
         store = Store(settings.database_url)
         if settings.migrate_on_start:
             store.migrate()

@@ -6,7 +6,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from nlu.errors import NLUError
 
 from .deps import Admin, State
-from .engine import Engine
+from .engine import Engine, prepare
 from .schemas import ErrorResponse, Health, ReloadRequest, ReloadResponse
 
 router = APIRouter(tags=["operations"])
@@ -53,6 +53,9 @@ async def reload(state: State, body: ReloadRequest | None = None):
     try:
         engine = await state.batcher.run_in_worker(Engine.load, target,
                                                    state.settings.domain_dir)
+        # Loads what the model loads lazily (an embedding model that is gone is refused
+        # here, not on the next request), then settles the heap (see prepare).
+        await state.batcher.run_in_worker(prepare, engine, True)
     except NLUError as exc:
         raise HTTPException(409, f"artifact refused, still serving {previous.version}: "
                                  f"{exc}") from None

@@ -1,17 +1,24 @@
 """``nlu benchmark http``: the HTTP server under a real load generator, beside the model alone.
 
 For each profile: train on the training data into a scratch folder (or take ``--model``),
-measure the model's in-process batched throughput (``predict`` on batches of 32), start
-``nlu serve`` as its own process on a free port, wait for ``/readyz``, warm it up, drive
-``POST /v1/parse`` with wrk from another process (a Lua script cycles through the messages
-of the test set and reports latency percentiles and errors as JSON), stop the server, and
-measure the in-process throughput once more. The server's throughput is reported as a
-ratio of the mean of the two in-process figures, so both come from the same run on the
-same machine under the same background load.
+start ``nlu serve`` as its own process on a free port (a scratch SQLite store, no access
+log), wait for ``/readyz``, check one answer, warm up, then alternate, ``rounds`` times,
 
-This is a front end: the ``nlu`` library knows nothing of HTTP, and the server is reached
-only through its port, as a client would.
+* the model's in-process batched throughput: ``nlu.load_model(...).predict`` on batches of
+  32 messages, in this process, while the server is idle;
+* wrk, in its own process, POSTing the messages of the test set to ``/v1/parse`` (a Lua
+  script cycles through them, counts non-2xx answers and prints latency percentiles);
+
+with one more in-process measurement at the end, and stop the server. Each round's server
+throughput is divided by the mean of the in-process figures just before and after it, so
+a ratio compares two measurements made seconds apart under the same background load; the
+report gives the medians over the rounds, and every round.
+
+A front end only: the ``nlu`` library knows nothing of HTTP, and the server is reached
+through its port, as a client would.
 """
+
+__all__ = ["run_http_benchmark", "GOALS"]
 
 import json
 import os
@@ -38,7 +45,7 @@ BATCH_SIZE = 32
 PARSE_PATH = "/v1/parse"
 MARKER = "WRK_RESULT "
 
-#: The goals of the issue, checked against every run and reported with it.
+#: The goals of the issue, checked on every run and reported with it.
 GOALS = {
     "accurate": {"min_ratio": 0.7, "max_errors": 0},
     "fast": {"min_requests_per_s": 800, "max_p99_ms": 30, "at_connections": 32,
@@ -46,9 +53,9 @@ GOALS = {
 }
 
 # Runs in each wrk thread (each has its own Lua state). ``init`` reads the request bodies
-# (one JSON document per line) and pre-formats one request per body; ``request`` cycles
-# through them from a different start in each thread; ``response`` counts statuses outside
-# 2xx (wrk's own ``errors.status`` only counts >= 400); ``done`` prints one JSON line.
+# (one JSON document per line) and formats one request per body; ``request`` cycles through
+# them from a different start in each thread; ``response`` counts answers outside 2xx (wrk's
+# own ``errors.status`` counts only >= 400); ``done`` prints one JSON line.
 WRK_SCRIPT = r"""
 local threads = {}
 local counter = 1
@@ -60,20 +67,19 @@ function setup(thread)
 end
 
 function init(args)
-  local requests = {}
+  local formatted = {}
   local headers = {["Content-Type"] = "application/json"}
   for line in io.lines(args[1]) do
     if #line > 0 then
-      requests[#requests + 1] = wrk.format("POST", args[2], headers, line)
+      formatted[#formatted + 1] = wrk.format("POST", args[2], headers, line)
     end
   end
-  if #requests == 0 then
+  if #formatted == 0 then
     error("no request bodies in " .. args[1])
   end
-  bodies = requests
+  bodies = formatted
   index = ((id or 1) * 97) % #bodies
   non2xx = 0
-  responses = 0
 end
 
 function request()
@@ -82,31 +88,27 @@ function request()
 end
 
 function response(status, headers, body)
-  responses = responses + 1
   if status < 200 or status > 299 then
     non2xx = non2xx + 1
   end
 end
 
 function done(summary, latency, requests)
-  local non2xx_total, responses_total = 0, 0
+  local non2xx_total = 0
   for _, thread in ipairs(threads) do
     non2xx_total = non2xx_total + (thread:get("non2xx") or 0)
-    responses_total = responses_total + (thread:get("responses") or 0)
   end
   local e = summary.errors
   local function ms(us) return us / 1000.0 end
   io.write(string.format(
-    '%s{"requests":%d,"responses":%d,"duration_us":%d,"bytes":%d,'
-    .. '"latency_ms":{"mean":%.3f,"stdev":%.3f,"max":%.3f,'
-    .. '"p50":%.3f,"p90":%.3f,"p95":%.3f,"p99":%.3f,"p99_9":%.3f},'
-    .. '"errors":{"non_2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,'
-    .. '"status_ge_400":%d}}\n',
-    "__MARKER__", summary.requests, responses_total, summary.duration, summary.bytes,
-    ms(latency.mean), ms(latency.stdev), ms(latency.max),
-    ms(latency:percentile(50)), ms(latency:percentile(90)), ms(latency:percentile(95)),
-    ms(latency:percentile(99)), ms(latency:percentile(99.9)),
-    non2xx_total, e.connect, e.read, e.write, e.timeout, e.status))
+    '%s{"requests":%d,"duration_us":%d,'
+    .. '"latency_ms":{"mean":%.3f,"max":%.3f,"p50":%.3f,"p90":%.3f,"p95":%.3f,'
+    .. '"p99":%.3f},'
+    .. '"errors":{"non_2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d}}\n',
+    "__MARKER__", summary.requests, summary.duration,
+    ms(latency.mean), ms(latency.max), ms(latency:percentile(50)),
+    ms(latency:percentile(90)), ms(latency:percentile(95)), ms(latency:percentile(99)),
+    non2xx_total, e.connect, e.read, e.write, e.timeout))
 end
 """.replace("__MARKER__", MARKER)
 
@@ -118,8 +120,8 @@ def ensure_wrk():
         return path
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
-        raise NLUError("wrk is not installed and cannot be installed here "
-                       "(run as root: apt-get update && apt-get install -y wrk)")
+        raise NLUError("wrk is not installed and cannot be installed from here "
+                       "(as root: apt-get update && apt-get install -y wrk)")
     print("wrk is missing: apt-get update && apt-get install -y wrk", file=sys.stderr)
     quiet = dict(stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
@@ -160,27 +162,97 @@ def in_process_throughput(model, texts, seconds, batch_size=BATCH_SIZE):
     model.predict(batches[0])  # warm-up: first calls pay for lazy loading and caches
     done, count, started = 0, 0, time.perf_counter()
     while True:
-        model.predict(batches[count % len(batches)])
-        done += len(batches[count % len(batches)])
+        batch = batches[count % len(batches)]
+        model.predict(batch)
+        done += len(batch)
         count += 1
         elapsed = time.perf_counter() - started
         if elapsed >= seconds and count >= 3:
             return round(done / elapsed, 1)
 
 
-class Server:
-    """``nlu serve`` in its own process, on a free port, stopped with SIGINT (then SIGKILL)."""
+def _cpu_seconds(group):
+    """User + system CPU seconds of the live processes of a process group (Linux)."""
+    total, tick = 0, os.sysconf("SC_CLK_TCK")
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return None
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # pgrp
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
 
-    def __init__(self, model_dir, domain_dir, scratch, workers=None, env=None):
+
+def _machine_busy_seconds():
+    """CPU seconds all processes on the machine have used since boot (Linux), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+class Probe:
+    """How many cores processes other than this benchmark's kept busy over a stretch.
+
+    Busy time of the whole machine (/proc/stat) minus this process, its finished children
+    (wrk) and the server's process group; ``None`` where /proc is missing.
+    """
+
+    def __init__(self, server):
+        self.server = server
+
+    def _sample(self):
+        children = os.times()
+        return (time.perf_counter(), _machine_busy_seconds(), self.server.cpu_seconds(),
+                children.user + children.system + children.children_user
+                + children.children_system)
+
+    def __enter__(self):
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *_):
+        self.end = self._sample()
+
+    @property
+    def server_cpu_seconds(self):
+        if self.start[2] is None or self.end[2] is None:
+            return None
+        return self.end[2] - self.start[2]
+
+    @property
+    def other_cores(self):
+        (t0, busy0, server0, own0), (t1, busy1, server1, own1) = self.start, self.end
+        if None in (busy0, busy1, server0, server1):
+            return None
+        other = (busy1 - busy0) - (server1 - server0) - (own1 - own0)
+        return round(max(other, 0.0) / (t1 - t0), 2)
+
+
+class Server:
+    """``nlu serve`` in its own process group, on a free port; stopped with SIGINT."""
+
+    def __init__(self, model_dir, domain_dir, scratch, workers=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = Path(scratch) / f"server-{self.port}.log"
+        self.log_path = Path(scratch) / "server.log"
         command = [sys.executable, "-m", "training.cli", "serve", "--model", str(model_dir),
                    "--domain", str(domain_dir), "--host", "127.0.0.1",
                    "--port", str(self.port)]
         if workers:
             command += ["--workers", str(workers)]
-        environment = {**os.environ, **(env or {}),
+        environment = {**os.environ,
                        "NLU_DATABASE_URL": f"sqlite:///{Path(scratch) / 'bench.db'}",
                        "NLU_ACCESS_LOG": "false",
                        "NLU_ADMIN_TOKEN": secrets.token_urlsafe(16),
@@ -221,16 +293,26 @@ class Server:
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return ""
 
+    def cpu_seconds(self):
+        return _cpu_seconds(self.process.pid)
+
+    def log_problems(self, limit=10):
+        """The server log's error lines (tracebacks, ERROR records), the first ``limit``."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        return [line for line in lines if line.startswith(("ERROR", "Traceback"))][:limit]
+
     def log_tail(self, lines=30):
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
-    def stop(self, timeout=20):
+    def stop(self, timeout=30):
         if self.process.poll() is None:
-            # The whole session: with --workers, uvicorn's children go too.
-            os.killpg(self.process.pid, signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)  # with --workers, the children too
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -239,179 +321,226 @@ class Server:
         self._log.close()
 
 
-def run_wrk(wrk, url, script, bodies, duration, connections, threads, timeout_s=10):
-    """Run wrk once; the JSON its Lua ``done()`` printed, with the requests per second."""
-    command = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
-               "--timeout", f"{timeout_s}s", "-s", str(script), url, "--", str(bodies),
-               PARSE_PATH]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+def run_wrk(wrk, url, script, bodies, seconds, connections, threads, timeout_s=10):
+    """Run wrk once; what its Lua ``done()`` printed, with requests/s and total errors."""
+    command = [wrk, "-t", str(threads), "-c", str(connections),
+               "-d", f"{max(1, round(seconds))}s", "--timeout", f"{timeout_s}s",
+               "-s", str(script), url, "--", str(bodies), PARSE_PATH]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     lines = [line for line in done.stdout.splitlines() if line.startswith(MARKER)]
     if done.returncode != 0 or not lines:
         raise NLUError(f"wrk failed (status {done.returncode}): "
                        f"{(done.stderr or done.stdout).strip()[-800:]}")
     result = json.loads(lines[-1][len(MARKER):])
-    seconds = result.pop("duration_us") / 1e6
-    errors = result["errors"]
-    errors["total"] = (errors["non_2xx"] + errors["connect"] + errors["read"]
-                       + errors["write"] + errors["timeout"])
-    return {"requests_per_s": round(result["requests"] / seconds, 1),
-            "seconds": round(seconds, 2), **result}
+    elapsed = result.pop("duration_us") / 1e6
+    result["errors"]["total"] = sum(result["errors"].values())
+    return {"requests_per_s": round(result["requests"] / elapsed, 1),
+            "seconds": round(elapsed, 2), **result}
 
 
-def _batch_sizes(metrics_text):
-    """Mean texts per model call in the server, from its Prometheus histogram."""
-    values = {}
+def _histogram_totals(metrics_text, name):
+    """``(sum, count)`` of a Prometheus histogram, added over its label sets."""
+    totals = [0.0, 0.0]
     for line in metrics_text.splitlines():
-        for name in ("nlu_batch_size_sum", "nlu_batch_size_count"):
-            if line.startswith(name + " "):
-                values[name] = values.get(name, 0.0) + float(line.split()[1])
-    count = values.get("nlu_batch_size_count", 0)
-    return round(values.get("nlu_batch_size_sum", 0) / count, 1) if count else None
+        for index, suffix in enumerate(("_sum", "_count")):
+            if line.startswith(name + suffix + " ") or line.startswith(name + suffix + "{"):
+                totals[index] += float(line.rsplit(" ", 1)[1])
+    return totals
 
 
-def check_goals(profile, figures, connections):
-    """Each goal of the profile with whether this run met it."""
-    goals = GOALS.get(profile, {})
-    server, checks = figures["server"], {}
+def _median(values):
+    return round(statistics.median(values), 3)
+
+
+def _median_or_none(values):
+    return None if None in values else _median(values)
+
+
+def _mean_or_none(values):
+    return None if None in values else round(statistics.mean(values), 2)
+
+
+def check_goals(profile, summary, connections):
+    """Each goal of the profile, with whether this run met it."""
+    goals, checks = GOALS.get(profile, {}), {}
     if "min_ratio" in goals:
-        checks["ratio >= %s" % goals["min_ratio"]] = figures["ratio"] >= goals["min_ratio"]
+        checks[f"ratio >= {goals['min_ratio']}"] = summary["ratio"] >= goals["min_ratio"]
     if "min_requests_per_s" in goals:
-        checks["requests_per_s >= %s" % goals["min_requests_per_s"]] = (
-            server["requests_per_s"] >= goals["min_requests_per_s"])
+        checks[f"requests_per_s >= {goals['min_requests_per_s']}"] = (
+            summary["requests_per_s"] >= goals["min_requests_per_s"])
     if "max_p99_ms" in goals:
-        key = "p99_ms <= %s at %s connections" % (goals["max_p99_ms"], goals["at_connections"])
-        checks[key] = (server["latency_ms"]["p99"] <= goals["max_p99_ms"]
-                       and connections == goals["at_connections"])
+        checks[f"p99_ms <= {goals['max_p99_ms']} at {goals['at_connections']} connections"] = (
+            summary["latency_ms"]["p99"] <= goals["max_p99_ms"]
+            and connections == goals["at_connections"])
     if "max_errors" in goals:
-        checks["errors == 0"] = server["errors"]["total"] <= goals["max_errors"]
+        checks["errors == 0"] = summary["errors"] <= goals["max_errors"]
     return checks
 
 
-def _train(profile, train_paths, out, embedding_model=None):
-    from nlu import artifacts, model, readers
-
-    dataset = readers.load_dataset(train_paths)
-    fitted = model.train(dataset, profile=profile, embedding_model=embedding_model)
-    return artifacts.save_model(fitted, out)
-
-
-def bench_profile(profile, model_dir, *, wrk, texts, domain_dir, scratch, duration,
-                  connections, threads, warmup, in_process_seconds, workers=None, log=None):
-    """All the figures of one profile; the server is always stopped on return."""
+def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds, connections,
+                threads, warmup, in_process_seconds, workers=None):
+    """The figures of one artifact; the server is always stopped on return."""
     from nlu import load_model
 
-    log = log or (lambda message: print(message, file=sys.stderr))
     model = load_model(model_dir)
     profile = model.profile
-    log(f"[{profile}] in-process batched throughput ({in_process_seconds:g} s)")
-    before = in_process_throughput(model, texts, in_process_seconds)
+    say = lambda message: print(f"[{profile}] {message}", file=sys.stderr)  # noqa: E731
 
-    bodies = Path(scratch) / "bodies.jsonl"
+    scratch = Path(scratch)
+    bodies = scratch / "bodies.jsonl"
     bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
                               for t in texts), encoding="utf-8")
-    script = Path(scratch) / "parse.lua"
+    script = scratch / "parse.lua"
     script.write_text(WRK_SCRIPT)
 
-    load_before = round(os.getloadavg()[0], 2)
     server = Server(model_dir, domain_dir, scratch, workers=workers)
     try:
-        log(f"[{profile}] starting the server on port {server.port}"
-            + (f" with {workers} workers" if workers else ""))
+        say(f"server on port {server.port}" + (f", {workers} workers" if workers else ""))
         started = time.perf_counter()
         server.wait_ready()
-        startup = round(time.perf_counter() - started, 2)
-        sample = server.parse(texts[0])  # one real answer before the load: the route works
-        if "intent" not in sample or "message_id" not in sample:
-            raise NLUError(f"unexpected /v1/parse answer: {json.dumps(sample)[:300]}")
-        log(f"[{profile}] warm-up {warmup:g} s, then wrk for {duration:g} s at "
-            f"{connections} connections")
+        startup = time.perf_counter() - started
+        answer = server.parse(texts[0])  # one real answer first: the route works
+        if "intent" not in answer or "message_id" not in answer:
+            raise NLUError(f"unexpected {PARSE_PATH} answer: {json.dumps(answer)[:300]}")
         if warmup > 0:
+            say(f"warm-up: {warmup:g} s of load")
             run_wrk(wrk, server.url, script, bodies, warmup, connections, threads)
-        batches_before = server.metrics()
-        result = run_wrk(wrk, server.url, script, bodies, duration, connections, threads)
-        metrics_text = server.metrics()
+        per_round = duration / rounds
+
+        def measure_in_process():
+            with Probe(server) as probe:
+                in_process.append(in_process_throughput(model, texts, in_process_seconds))
+            other_in_process.append(probe.other_cores)
+
+        in_process, other_in_process, results, probes, batch_sums = [], [], [], [], []
+        measure_in_process()
+        for number in range(rounds):
+            say(f"round {number + 1}/{rounds}: in-process {in_process[-1]:g} texts/s; "
+                f"wrk {per_round:g} s at {connections} connections")
+            batch_before = _histogram_totals(server.metrics(), "nlu_batch_size")
+            with Probe(server) as probe:
+                results.append(run_wrk(wrk, server.url, script, bodies, per_round,
+                                       connections, threads))
+            probes.append(probe)
+            batch_after = _histogram_totals(server.metrics(), "nlu_batch_size")
+            batch_sums.append([a - b for a, b in zip(batch_after, batch_before)])
+            measure_in_process()
     finally:
         server.stop()
-    log(f"[{profile}] in-process batched throughput again")
-    after = in_process_throughput(model, texts, in_process_seconds)
-    in_process = round(statistics.mean([before, after]), 1)
-    figures = {
-        "model": str(model_dir),
-        "server": {**result, "workers": workers or 1, "startup_s": startup,
-                   "mean_batch_size": _batch_sizes(metrics_text) if not batches_before
-                   else _batch_delta(batches_before, metrics_text)},
-        "in_process": {"batch_size": BATCH_SIZE, "texts_per_s": in_process,
-                       "runs": [before, after]},
-        "ratio": round(result["requests_per_s"] / in_process, 3),
-        "load_average_1m_before": load_before,
+
+    effective_workers = workers or int(os.environ.get("NLU_WORKERS") or 1)
+    rounds_out = []
+    for number, result in enumerate(results):
+        reference = statistics.mean(in_process[number:number + 2])
+        texts_sum, batches = batch_sums[number]
+        cpu = probes[number].server_cpu_seconds
+        rounds_out.append({
+            "requests_per_s": result["requests_per_s"],
+            "latency_ms": result["latency_ms"],
+            "errors": result["errors"],
+            "in_process_texts_per_s": round(reference, 1),
+            "ratio": round(result["requests_per_s"] / reference, 3),
+            "server_cpu_ms_per_request": (round(cpu * 1000 / result["requests"], 3)
+                                          if cpu is not None and result["requests"]
+                                          else None),
+            # /metrics is per process: with several workers it tells about one of them.
+            "mean_batch_size": (round(texts_sum / batches, 1)
+                                if batches and effective_workers == 1 else None),
+            # Cores used by processes other than the benchmark's, during the load and
+            # during the in-process measurements around it: the figures are only as good
+            # as these are near 0 (a 2-core machine shared with test runs is not).
+            "other_processes_cores": {
+                "during_load": probes[number].other_cores,
+                "during_in_process": _mean_or_none(other_in_process[number:number + 2])},
+        })
+    total_requests = sum(r["requests"] for r in results)
+    errors = {key: sum(r["errors"][key] for r in results) for key in results[0]["errors"]}
+    summary = {
+        "requests_per_s": _median([r["requests_per_s"] for r in rounds_out]),
+        "latency_ms": {key: _median([r["latency_ms"][key] for r in rounds_out])
+                       for key in ("p50", "p95", "p99")},
+        "errors": errors["total"],
+        "in_process_texts_per_s": _median(in_process),
+        "ratio": _median([r["ratio"] for r in rounds_out]),
+        "other_processes_cores": _median_or_none(
+            [r["other_processes_cores"]["during_load"] for r in rounds_out]),
     }
-    figures["goals"] = check_goals(profile, figures, connections)
-    return figures
+    summary["goals"] = check_goals(profile, summary, connections)
+    problems = server.log_problems()
+    if problems:
+        summary["server_log_problems"] = problems
+    return profile, {
+        "summary": summary,
+        "requests": total_requests,
+        "errors": errors,
+        "server": {"workers": effective_workers, "startup_s": round(startup, 2)},
+        "in_process": {"batch_size": BATCH_SIZE, "seconds_each": in_process_seconds,
+                       "texts_per_s": in_process},
+        "rounds": rounds_out,
+    }
 
 
-def _batch_delta(before_text, after_text):
-    """Mean batch size over the measured run only (the warm-up subtracted)."""
-    def read(text):
-        values = {"sum": 0.0, "count": 0.0}
-        for line in text.splitlines():
-            for key in values:
-                if line.startswith(f"nlu_batch_size_{key} "):
-                    values[key] += float(line.split()[1])
-        return values
+def _train(profile, train_paths, out):
+    from nlu import artifacts, model, readers
 
-    first, last = read(before_text), read(after_text)
-    count = last["count"] - first["count"]
-    return round((last["sum"] - first["sum"]) / count, 1) if count else None
+    dataset = readers.load_dataset([str(p) for p in train_paths])
+    return artifacts.save_model(model.train(dataset, profile=profile), out)
 
 
 def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_paths=None,
-                       messages=None, domain_dir=None, duration=15.0, connections=32,
-                       threads=1, warmup=3.0, in_process_seconds=5.0, workers=None,
-                       embedding_model=None):
-    """Run the benchmark for each profile (or each ``model_dirs`` artifact); one dict."""
+                       messages=None, domain_dir=None, duration=15.0, rounds=3,
+                       connections=32, threads=1, warmup=3.0, in_process_seconds=2.0,
+                       workers=None):
+    """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``.
+
+    ``workers`` maps a profile (or None, for every profile) to the server's worker
+    processes; without an entry the server's default (``NLU_WORKERS``, 1) is used.
+
+    Returns one JSON-ready dict: per profile a ``summary`` (medians over the rounds, the
+    goals and whether they were met) and every measurement behind it.
+    """
     wrk = ensure_wrk()
     version = subprocess.run([wrk, "-v"], capture_output=True, text=True)
     texts = load_messages(messages or DEFAULT_MESSAGES)
     domain_dir = Path(domain_dir or DEFAULT_DOMAIN).resolve()
-    report = {"benchmark": "http", "endpoint": f"POST {PARSE_PATH}",
-              "cpus": os.cpu_count(),
+    train_paths = [Path(p) for p in (train_paths or [DEFAULT_TRAIN])]
+    report = {"benchmark": "http", "endpoint": f"POST {PARSE_PATH}", "cpus": os.cpu_count(),
               "wrk": (version.stdout or version.stderr).split("\n")[0].strip(),
-              "connections": connections, "wrk_threads": threads, "duration_s": duration,
-              "warmup_s": warmup, "messages": len(texts), "profiles": {}}
+              "connections": connections, "wrk_threads": threads,
+              "duration_s": duration, "rounds": rounds, "warmup_s": warmup,
+              "messages": f"{messages or DEFAULT_MESSAGES} ({len(texts)})",
+              "profiles": {}}
     with tempfile.TemporaryDirectory(prefix="nlu-bench-http-") as scratch:
-        runs = []
         if model_dirs:
-            runs = [(None, Path(d).resolve()) for d in model_dirs]
+            artifacts = [Path(d).resolve() for d in model_dirs]
         else:
+            artifacts = []
             for profile in profiles:
-                print(f"[{profile}] training on "
-                      f"{', '.join(map(str, train_paths or [DEFAULT_TRAIN]))}", file=sys.stderr)
-                runs.append((profile, _train(profile, [str(p) for p in train_paths or
-                                                       [DEFAULT_TRAIN]],
-                                             Path(scratch) / f"model-{profile}",
-                                             embedding_model)))
-        for index, (_, model_dir) in enumerate(runs):
+                print(f"[{profile}] training on {', '.join(map(str, train_paths))}",
+                      file=sys.stderr)
+                artifacts.append(_train(profile, train_paths,
+                                        Path(scratch) / f"model-{profile}"))
+            report["trained_on"] = [str(p) for p in train_paths]
+        workers = dict(workers or {})
+        for index, model_dir in enumerate(artifacts):
             folder = Path(scratch) / f"run-{index}"
             folder.mkdir()
-            figures = bench_profile(None, model_dir, wrk=wrk, texts=texts,
-                                    domain_dir=domain_dir, scratch=folder, duration=duration,
-                                    connections=connections, threads=threads, warmup=warmup,
-                                    in_process_seconds=in_process_seconds,
-                                    workers=_workers_for(model_dir, workers))
             profile = _profile_of(model_dir)
-            if model_dirs is None:
-                figures["model"] = f"trained on {', '.join(map(str, train_paths or [DEFAULT_TRAIN]))}"
+            profile, figures = bench_model(
+                model_dir, wrk=wrk, texts=texts, domain_dir=domain_dir, scratch=folder,
+                duration=duration, rounds=rounds, connections=connections, threads=threads,
+                warmup=warmup, in_process_seconds=in_process_seconds,
+                workers=workers.get(profile, workers.get(None)))
+            if model_dirs:
+                figures["model"] = str(model_dir)
             key = profile if profile not in report["profiles"] else f"{profile}-{index}"
             report["profiles"][key] = figures
-    report["goals_met"] = all(all(f["goals"].values()) for f in report["profiles"].values())
+    report["goals_met"] = all(all(f["summary"]["goals"].values())
+                              for f in report["profiles"].values())
     return report
 
 
 def _profile_of(model_dir):
     from nlu.artifacts import read_manifest
 
-    return read_manifest(model_dir).get("profile", "unknown")
-
-
-def _workers_for(model_dir, workers):
-    return workers
+    return read_manifest(model_dir).get("profile")

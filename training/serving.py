@@ -18,11 +18,6 @@ def run_server(overrides):
 
     Workers read their settings from the environment, so the overrides are exported.
     """
-    # PyTorch's OpenMP threads spin while they wait for work. In a server, the event loop
-    # needs the same cores between model calls: spinning threads took twice the CPU per
-    # request and cut throughput by a third or more (`nlu benchmark http`, accurate
-    # profile, 2 cores). Set before torch is loaded; an explicit setting wins.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import uvicorn
 
     from serve.engine import Engine
