@@ -1,7 +1,5 @@
 """Feedback from frontends and agents on a prediction: POST /v1/feedback."""
 
-import asyncio
-import time
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException
@@ -15,9 +13,6 @@ from .deps import ApiKey, State
 from .schemas import ErrorResponse
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ApiKey])
-#: How long (in recorder intervals) an unknown message id is looked for before a 404.
-UNKNOWN_GRACE_INTERVALS = 10
-
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -48,24 +43,7 @@ async def add_feedback(body: FeedbackRequest, state: State):
     comment = mask_text(body.comment, keep_invoices=True) if body.comment else None
     arguments = (body.message_id, body.source, body.correct_intent, body.correct_route, comment)
     try:
-        feedback_id = await asyncio.to_thread(state.store.add_feedback, *arguments)
+        feedback_id = await state.recorder.when_recorded(state.store.add_feedback, *arguments)
     except UnknownMessage:
-        try:
-            feedback_id = await _add_once_recorded(state, arguments)
-        except UnknownMessage:
-            raise HTTPException(404, f"unknown message_id {body.message_id!r}") from None
+        raise HTTPException(404, f"unknown message_id {body.message_id!r}") from None
     return FeedbackResponse(id=feedback_id, message_id=body.message_id)
-
-
-async def _add_once_recorded(state, arguments):
-    """Retry while the prediction may still sit in a write buffer: this process's, flushed
-    now, or another worker's (``--workers 2``), written within a few recorder intervals."""
-    await state.recorder.flush()
-    deadline = time.monotonic() + UNKNOWN_GRACE_INTERVALS * state.recorder.interval
-    while True:
-        try:
-            return await asyncio.to_thread(state.store.add_feedback, *arguments)
-        except UnknownMessage:
-            if time.monotonic() >= deadline:
-                raise
-        await asyncio.sleep(state.recorder.interval)

@@ -2,12 +2,15 @@
 
 import asyncio
 import logging
+import time
 import uuid
 
 from nlu.privacy import mask_text
-from nlu.store import utcnow
+from nlu.store import UnknownMessage, utcnow
 
 log = logging.getLogger("nlu.serve")
+#: How many write intervals a message id may take to reach the store from another worker.
+UNKNOWN_GRACE_INTERVALS = 10
 
 
 def new_message_id():
@@ -75,6 +78,23 @@ class Recorder:
             except Exception:  # keep the rows for the next try rather than lose them
                 log.exception("cannot store %d predictions; will retry", len(rows))
                 self._rows = rows + self._rows
+
+    async def when_recorded(self, function, *args):
+        """Run ``function(*args)`` (a store call about one message) in a thread; while it
+        raises UnknownMessage, the prediction may still sit in a write buffer: this
+        process's, flushed now, or another worker's, written within a few intervals."""
+        try:
+            return await asyncio.to_thread(function, *args)
+        except UnknownMessage:
+            await self.flush()
+        deadline = time.monotonic() + UNKNOWN_GRACE_INTERVALS * self.interval
+        while True:
+            try:
+                return await asyncio.to_thread(function, *args)
+            except UnknownMessage:
+                if time.monotonic() >= deadline:
+                    raise
+            await asyncio.sleep(self.interval)
 
     async def _run(self):
         while True:

@@ -105,7 +105,8 @@ async def decide(message_id: str, body: Decision, state: State, reviewer: Review
 
 async def _decide(state, message_id, label, reviewer):
     try:
-        values = await asyncio.to_thread(_queue(state).decide, message_id, label, reviewer)
+        values = await state.recorder.when_recorded(_queue(state).decide, message_id, label,
+                                                    reviewer)
     except UnknownMessage:
         raise HTTPException(404, f"unknown message_id {message_id!r}") from None
     except NLUError as exc:
