@@ -6,7 +6,7 @@ __all__ = ["IntentClassifier", "make_pipeline", "PROFILES"]
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .dataset import OUT_OF_SCOPE
 from .features import make_tfidf
-from .fallback import Thresholds, choose_thresholds
+from .fallback import choose_thresholds, decide
 
 PROFILES = ("accurate", "fast")
 
@@ -111,8 +111,6 @@ def _fit_temperature(scores, y, classes):
 
 
 def _cv_metrics(proba, classes, y, oos_label, thresholds):
-    from .fallback import decide
-
     top, reasons = decide(proba, classes, thresholds, oos_label)
     predicted = np.asarray(classes, dtype=object)[top]
     accepted = np.array([r is None for r in reasons])
