@@ -62,7 +62,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         held_out = self._held_out_scores(X, y)
         self.temperature_ = _fit_temperature(held_out, y, self.classes_)
         proba = softmax(held_out / self.temperature_, axis=1)
-        self.thresholds_ = choose_thresholds(proba, self.classes_, y, self.oos_label,
+        self.thresholds_ = choose_thresholds(_as_novel(proba, self.classes_, y, self.oos_label),
+                                             self.classes_, y, self.oos_label,
                                              self.max_false_reject)
         self.cv_metrics_ = _cv_metrics(proba, self.classes_, y, self.oos_label, self.thresholds_)
         self.svm_ = self._svm().fit(X, y)
@@ -91,6 +92,21 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         scores = self.decision_function(X)  # first: raises NotFittedError before fit
         return self.classes_[scores.argmax(axis=1)]
+
+
+def _as_novel(proba, classes, y, oos_label):
+    """Held-out probabilities in which each out-of-scope example is one of a kind never
+    seen: the out-of-scope class gets none of its probability, so only the threshold and
+    margin can reject it. Real out-of-scope messages are often unlike every training one;
+    thresholds chosen this way catch those, while the class still catches familiar ones."""
+    if oos_label not in classes:
+        return proba
+    column = list(classes).index(oos_label)
+    novel = proba.copy()
+    rows = np.asarray(y, dtype=object) == oos_label
+    novel[rows, column] = 0.0
+    novel[rows] /= novel[rows].sum(axis=1, keepdims=True)
+    return novel
 
 
 def _scores(svm, X):

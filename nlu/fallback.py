@@ -62,7 +62,8 @@ def decide(proba, classes, thresholds, oos_label=None):
 
 
 def choose_thresholds(proba, classes, y_true, oos_label=None, max_false_reject=0.04,
-                      thresholds=np.arange(0.0, 0.91, 0.02), margins=np.arange(0.0, 0.31, 0.02)):
+                      min_oos_share=0.2, thresholds=np.arange(0.0, 0.91, 0.02),
+                      margins=np.arange(0.0, 0.31, 0.02)):
     """Choose the threshold and margin that make the fewest mistakes on held-out predictions.
 
     A mistake is an in-scope message answered wrongly or rejected, or an out-of-scope
@@ -70,6 +71,10 @@ def choose_thresholds(proba, classes, y_true, oos_label=None, max_false_reject=0
     little less than answering it wrongly (telling the customer beats misrouting them).
     Among choices that reject at most ``max_false_reject`` of the in-scope messages
     (when any does), the cheapest wins; ties go to the lowest threshold and margin.
+
+    Training data often holds few out-of-scope examples while real traffic holds many:
+    out-of-scope mistakes are weighed as if they were at least ``min_oos_share`` of the
+    messages.
 
     Parameters
     ----------
@@ -84,6 +89,8 @@ def choose_thresholds(proba, classes, y_true, oos_label=None, max_false_reject=0
     y_true = np.asarray(y_true, dtype=object)
     in_scope = y_true != oos_label
     n_in = max(int(in_scope.sum()), 1)
+    n_out = int((~in_scope).sum())
+    oos_weight = max(1.0, min_oos_share / (1 - min_oos_share) * n_in / n_out) if n_out else 1.0
     top, reasons = decide(proba, classes, Thresholds(), oos_label)
     always_rejected = np.array([r == "out_of_scope" for r in reasons])
     right = np.array(classes, dtype=object)[top] == y_true
@@ -101,7 +108,7 @@ def choose_thresholds(proba, classes, y_true, oos_label=None, max_false_reject=0
             cost = (np.sum(in_scope & rejected & right)
                     + 0.9 * np.sum(in_scope & rejected & ~right)
                     + np.sum(in_scope & ~rejected & ~right)
-                    + np.sum(~in_scope & ~rejected))
+                    + oos_weight * np.sum(~in_scope & ~rejected))
             feasible = np.sum(in_scope & rejected) / n_in <= max_false_reject
             key = (not feasible, round(float(cost), 6), t, m)
             if best_key is None or key < best_key:

@@ -157,3 +157,14 @@ def test_unknown_profile():
     with pytest.raises(ValueError, match=r"unknown profile 'turbo' \(expected one of "
                                          r"accurate, fast\)"):
         make_pipeline("turbo")
+
+
+def test_thresholds_are_chosen_as_if_out_of_scope_examples_were_novel():
+    from nlu.classifier import _as_novel
+
+    classes = np.array(["a", "b", "out_of_scope"], dtype=object)
+    proba = np.array([[0.7, 0.1, 0.2], [0.2, 0.2, 0.6]])
+    y = np.array(["a", "out_of_scope"], dtype=object)
+    novel = _as_novel(proba, classes, y, "out_of_scope")
+    assert novel[0].tolist() == [0.7, 0.1, 0.2]  # in-scope rows as they were
+    assert novel[1].tolist() == [0.5, 0.5, 0.0]  # the out-of-scope class takes no share

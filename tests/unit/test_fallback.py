@@ -121,3 +121,24 @@ def test_choose_thresholds_without_out_of_scope_examples_rejects_nothing_right()
 def test_thresholds_are_frozen(name):
     with pytest.raises(AttributeError):
         setattr(Thresholds(0.5, 0.1), name, 0.2)
+
+
+def test_few_out_of_scope_examples_weigh_as_a_fifth_of_the_traffic():
+    # 90 in-scope rows answered right at 0.6, 3 out-of-scope rows at 0.5, and 4 in-scope
+    # rows (answered right) at 0.45. Rejecting the out-of-scope rows costs 4 in-scope ones:
+    # not worth it counted as they are, worth it weighed as 20 % of the traffic.
+    classes = ["a", "b", "c"]
+    proba = np.array([[0.6, 0.2, 0.2]] * 90 + [[0.45, 0.3, 0.25]] * 4
+                     + [[0.5, 0.25, 0.25]] * 3)
+    y = np.array(["a"] * 94 + ["out_of_scope"] * 3, dtype=object)
+
+    def rejected(chosen):
+        _, reasons = decide(proba, classes, chosen, "out_of_scope")
+        return [r is not None for r in reasons]
+
+    weighed = rejected(choose_thresholds(proba, classes, y, "out_of_scope",
+                                         max_false_reject=0.05))
+    assert all(weighed[-3:]) and not any(weighed[:90])
+    counted = rejected(choose_thresholds(proba, classes, y, "out_of_scope",
+                                         max_false_reject=0.05, min_oos_share=0.0))
+    assert not any(counted)
