@@ -311,9 +311,13 @@ def _optional(value):
     return value if isinstance(value, str) and value.strip() else None
 
 
+#: Labels public datasets use for out-of-scope messages: Rasa's, and CLINC150's.
+OUT_OF_SCOPE_LABELS = ("", OUT_OF_SCOPE, "oos")
+
+
 def _label(value):
-    """Empty, null, NaN and Rasa's out_of_scope all mean out-of-scope."""
+    """Empty, null, NaN, ``out_of_scope`` and ``oos`` all mean out-of-scope."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     value = str(value).strip()
-    return None if value in ("", OUT_OF_SCOPE) else value
+    return None if value in OUT_OF_SCOPE_LABELS else value

@@ -471,3 +471,11 @@ def test_iter_texts_on_a_file_that_is_not_utf8():
 def test_iter_texts_missing_file():
     with pytest.raises(DataError, match=r"^nope\.jsonl: no such file$"):
         list(iter_texts("nope.jsonl"))
+
+
+def test_clinc_style_oos_label_reads_as_out_of_scope(tmp_path):
+    path = tmp_path / "clinc.csv"
+    path.write_text("text,intent\nwhat is the weather on mars,oos\nbook a flight,book_flight\n",
+                    encoding="utf-8")
+    dataset = load_dataset(path, require_examples=False)
+    assert dataset.labels == [None, "book_flight"]
