@@ -7,7 +7,6 @@ random sample of confident ones (to catch confident mistakes).
 __all__ = ["ReviewQueue", "REVIEW_STATUSES", "PRIORITIES"]
 
 from collections import Counter
-from datetime import datetime
 
 from sqlalchemy import and_, case, exists, func, insert, or_, select
 
@@ -231,7 +230,3 @@ class ReviewQueue:
                          for r in latest.values() if normalize(r["text"]))
         return Dataset(examples)
 
-
-def parse_day(value):
-    """``YYYY-MM-DD`` -> datetime (midnight UTC), for the date filters."""
-    return datetime.fromisoformat(value) if value else None

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from nlu.errors import NLUError
-from nlu.review import ReviewQueue, parse_day
+from nlu.review import ReviewQueue
 from nlu.store import Store, UnknownMessage, utcnow
 
 ROUTES = {"item_not_received": "invoice_chat", "track_order": "answer",
@@ -192,11 +192,6 @@ def test_reviewed_dataset_keeps_the_latest_decision_per_text(store):
     assert sorted((e.text, e.intent, e.lang) for e in dataset.examples) == [
         ("Paket  BLM nyampe, hp [PHONE]", "item_not_received", "mixed"),
         ("resep nasi goreng", None, "id")]
-
-
-def test_parse_day():
-    assert parse_day("2026-11-20") == datetime(2026, 11, 20)
-    assert parse_day(None) is None and parse_day("") is None
 
 
 def test_records_frame_has_each_reviewed_message_with_the_prediction(queue):
