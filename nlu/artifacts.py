@@ -126,7 +126,10 @@ def load_model(path):
             raise ArtifactError(f"{pipeline_file}: missing")
         if _sha256(pipeline_file) != expected:
             raise ArtifactError(f"{pipeline_file}: truncated or corrupt (checksum mismatch)")
-        pipeline = joblib.load(pipeline_file)
+        try:
+            pipeline = joblib.load(pipeline_file)
+        except Exception as exc:  # unpickling a damaged file raises many types
+            raise ArtifactError(f"{pipeline_file}: corrupt, cannot be loaded: {exc}") from None
         intents = {i["id"]: IntentSpec(i["id"], i.get("route"), i.get("description", ""))
                    for i in manifest["intents"]}
         thresholds = Thresholds(float(manifest["thresholds"]["threshold"]),
@@ -152,11 +155,16 @@ def point_link(link, target):
     link, target = Path(link), Path(target)
     if link.exists() and not link.is_symlink():
         raise ArtifactError(f"{link}: exists and is not a symlink; not replacing it")
+    if not link.parent.is_dir():
+        raise ArtifactError(f"{link}: cannot link, {link.parent} is not a directory")
     relative = os.path.relpath(target.resolve(), link.parent.resolve())
     temporary = link.with_name(f".{link.name}.{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    os.symlink(relative, temporary)
-    os.replace(temporary, link)
+    try:
+        temporary.unlink(missing_ok=True)
+        os.symlink(relative, temporary)
+        os.replace(temporary, link)
+    except OSError as exc:
+        raise ArtifactError(f"{link}: cannot link: {exc.strerror}") from None
     return link
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from .errors import NLUError
+from .errors import DataError, NLUError, Problem
 
 #: How "no intent" (out-of-scope or any fallback) appears in tables.
 NO_INTENT = "(none)"
@@ -92,14 +92,31 @@ class EvaluationReport:
         return ax
 
 
-def evaluate(model, dataset, batch_size=256):
+def evaluate(model, dataset, batch_size=256, unknown_labels="error"):
     """Predict every example of ``dataset`` and score the predictions.
 
     Out-of-scope examples (label None) count as right when the model gives no intent.
     Route accuracy is reported when the model or the data defines routes.
+
+    Parameters
+    ----------
+    unknown_labels : "error" or "wrong"
+        A label the model does not know is a data error (a typo, the wrong column), or,
+        comparing models with different intents, simply a message it gets wrong.
+
+    Raises
+    ------
+    DataError
+        Listing the examples whose label the model does not know.
     """
     if not len(dataset):
         raise NLUError("no examples to evaluate")
+    known = set(model.labels)
+    unknown = [Problem(e.path or "<data>", e.line, f"label {e.intent!r} is not an intent of "
+                       "the model") for e in dataset.examples
+               if e.intent is not None and e.intent not in known]
+    if unknown and unknown_labels == "error":
+        raise DataError(unknown)
     texts = dataset.texts
     predictions = []
     for start in range(0, len(texts), batch_size):

@@ -22,7 +22,11 @@ class Promotion:
 
     @property
     def accepted(self):
-        """The candidate is not worse than the current model by more than ``max_drop``."""
+        """The candidate is not worse than the current model by more than ``max_drop``,
+        and routes wherever the current model does."""
+        if "route_accuracy" in self.current.metrics and \
+                "route_accuracy" not in self.candidate.metrics:
+            return False
         return self.candidate.metrics["accuracy"] >= self.current.metrics["accuracy"] \
             - self.max_drop
 
@@ -37,8 +41,8 @@ class Promotion:
 
 def compare_models(candidate_dir, current_dir, dataset, max_drop=0.01):
     """Evaluate both artifacts on ``dataset``; see :attr:`Promotion.accepted`."""
-    return Promotion(evaluate(load_model(candidate_dir), dataset),
-                     evaluate(load_model(current_dir), dataset), max_drop)
+    return Promotion(evaluate(load_model(candidate_dir), dataset, unknown_labels="wrong"),
+                     evaluate(load_model(current_dir), dataset, unknown_labels="wrong"), max_drop)
 
 
 def promote(promotion, candidate_dir, link):

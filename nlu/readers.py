@@ -251,7 +251,8 @@ def _rows(path):
                     continue
                 yield number, row
         return
-    with path.open(encoding="utf-8", newline="") as handle:
+    # utf-8-sig: spreadsheet programs start "CSV UTF-8" files with a byte-order mark.
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         try:
             for row in reader:

@@ -113,7 +113,9 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
         except SQLAlchemyError as exc:
-            raise NLUError(f"database {self.engine.url!r}: cannot migrate: {exc}") from None
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise NLUError(f"database {self.engine.url!r}: cannot open or migrate: "
+                           f"{reason}") from None
 
     def dispose(self):
         self.engine.dispose()

@@ -23,6 +23,13 @@ class UsageError(NLUError):
     """Bad command-line input (exit status 2)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argument errors as one ``error:`` line (exit status 2), like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv=None):
     parser = _parser()
     args = parser.parse_args(argv)
@@ -45,7 +52,7 @@ def main(argv=None):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="nlu", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="nlu", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def data_options(p, required=True):
@@ -328,6 +335,8 @@ def _add_lead(args):
 def _review_export(args):
     from nlu.review import ReviewQueue
 
+    if args.db.startswith("sqlite:///") and not Path(args.db.removeprefix("sqlite:///")).exists():
+        raise UsageError(f"--db {args.db}: no such database file")
     dataset = ReviewQueue(_open_store(args.db), routes={}).reviewed_dataset()
     writers.export_dataset(dataset, args.out, args.format)
     print(f"wrote {len(dataset)} reviewed messages to {args.out}", file=sys.stderr)
@@ -337,6 +346,11 @@ def _promote(args):
     from nlu.promotion import compare_models, promote
 
     test = readers.load_dataset(args.test, require_examples=False)
+    if not Path(args.current).exists():
+        artifacts.load_model(args.candidate)  # refuse a broken candidate
+        artifacts.point_link(args.current, args.candidate)
+        print(f"no current model yet: {args.current} -> {args.candidate}")
+        return 0
     comparison = compare_models(args.candidate, args.current, test, args.max_drop)
     print(comparison.to_frame().to_string(float_format=lambda v: f"{v:.4f}"))
     if promote(comparison, args.candidate, args.current):

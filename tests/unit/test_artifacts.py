@@ -160,3 +160,21 @@ def test_point_link_refuses_to_replace_a_real_directory(saved_model_dir, tmp_pat
     with pytest.raises(ArtifactError, match="exists and is not a symlink"):
         point_link(real, saved_model_dir)
     assert real.is_dir() and not real.is_symlink()
+
+
+def test_a_pipeline_that_cannot_be_unpickled_is_named(saved_model_dir, tmp_path):
+    import hashlib
+
+    broken = tmp_path / "broken"
+    shutil.copytree(saved_model_dir, broken)
+    (broken / "pipeline.joblib").write_bytes(b"\x80\x04garbage")
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["files"]["pipeline.joblib"] = hashlib.sha256(b"\x80\x04garbage").hexdigest()
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match=r"pipeline\.joblib: corrupt, cannot be loaded"):
+        load_model(broken)
+
+
+def test_linking_into_a_missing_folder_is_an_artifact_error(saved_model_dir, tmp_path):
+    with pytest.raises(ArtifactError, match="is not a directory"):
+        point_link(tmp_path / "missing" / "current", saved_model_dir)

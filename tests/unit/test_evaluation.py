@@ -127,3 +127,14 @@ def test_thresholds_change_the_metrics_without_retraining(fast_model):
     assert strict.metrics["in_scope_false_reject"] == 1.0
     assert strict.metrics["out_of_scope_recall"] == 1.0
     assert strict.metrics["in_scope_top1_accuracy"] == pytest.approx(4 / 5)
+
+
+def test_a_label_the_model_does_not_know_is_a_data_error(fast_model):
+    from nlu.errors import DataError
+
+    data = Dataset((Example("halo kak", "greetingz", path="t.jsonl", line=3),))
+    with pytest.raises(DataError) as error:
+        evaluate(fast_model, data)
+    assert [str(p) for p in error.value.problems] == [
+        "t.jsonl:3: label 'greetingz' is not an intent of the model"]
+    assert evaluate(fast_model, data, unknown_labels="wrong").metrics["accuracy"] == 0.0

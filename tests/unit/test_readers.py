@@ -479,3 +479,9 @@ def test_clinc_style_oos_label_reads_as_out_of_scope(tmp_path):
                     encoding="utf-8")
     dataset = load_dataset(path, require_examples=False)
     assert dataset.labels == [None, "book_flight"]
+
+
+def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("text,intent\npaket blm nyampe,item_not_received\n".encode("utf-8-sig"))
+    assert load_dataset(path).texts == ["paket blm nyampe"]

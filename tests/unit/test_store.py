@@ -98,7 +98,7 @@ def test_a_postgresql_url_gets_a_postgresql_engine():
 
 def test_migrating_an_unreachable_database_is_an_nlu_error():
     store = Store("postgresql+psycopg://postgres@127.0.0.1:1/postgres")
-    with pytest.raises(NLUError, match="cannot migrate"):
+    with pytest.raises(NLUError, match="cannot open or migrate: connection failed"):
         store.migrate()
 
 
