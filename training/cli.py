@@ -328,6 +328,8 @@ def _open_store(url):
 
 
 def _add_lead(args):
+    if not args.name.strip():
+        raise UsageError("a lead needs a name")
     token = _open_store(args.db).add_lead(args.name)
     print(f"lead {args.name!r} created; their token (shown once, stored hashed):\n{token}")
 
@@ -368,7 +370,8 @@ def _validate(args):
     counts = frame.assign(intent=frame.intent.fillna("(out of scope)")) \
         .groupby(["intent"]).size()
     print(f"ok: {len(dataset)} examples, {len(dataset.intents)} declared intents")
-    print(counts.to_string())
+    if len(counts):
+        print(counts.to_string())
 
 
 def _export(args):
