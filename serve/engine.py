@@ -53,6 +53,17 @@ def prepare(engine, collect=False):
     gc.freeze()
 
 
+async def cancel(task):
+    """Cancel a background task (None: nothing to do) and wait until it has stopped."""
+    if task is None:
+        return
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+
+
 class Batcher:
     """Gather texts submitted concurrently into batches for one ``model.predict`` call.
 
@@ -76,12 +87,7 @@ class Batcher:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self):
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel(self._task)
         self._executor.shutdown(wait=True)
 
     async def predict(self, engine, texts):

@@ -8,6 +8,8 @@ import uuid
 from nlu.privacy import mask_text
 from nlu.store import UnknownMessage, utcnow
 
+from .engine import cancel
+
 log = logging.getLogger("nlu.serve")
 #: How many write intervals a message id may take to reach the store from another worker.
 UNKNOWN_GRACE_INTERVALS = 10
@@ -60,12 +62,7 @@ class Recorder:
         self._task = asyncio.create_task(self._run())
 
     async def stop(self):
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel(self._task)
         await self.flush()
 
     async def flush(self):

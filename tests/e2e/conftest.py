@@ -86,34 +86,50 @@ def _wait_ready(url, process, log_path):
                 f"{log_path.read_text(errors='replace')[-3000:]}", pytrace=False)
 
 
-@pytest.fixture(scope="session")
-def live_server(e2e_model_dir, tmp_path_factory):
-    """A real ``nlu serve`` subprocess on a free port; yields its base URL."""
-    work = tmp_path_factory.mktemp("e2e-server")
+def _start_server(model_dir, work, env, workers=1):
+    """``nlu serve`` on a free port, in its own process group; returns (process, url)."""
     port = _free_port()
     nlu_cli = Path(sys.executable).parent / "nlu"
     command = ([str(nlu_cli)] if nlu_cli.exists()
                else [sys.executable, "-m", "training.cli"])
-    command += ["serve", "--model", str(e2e_model_dir), "--port", str(port)]
-    env = {**os.environ, "NLU_DATABASE_URL": f"sqlite:///{work / 'nlu.db'}",
-           "NLU_ADMIN_TOKEN": "x", "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
-    log_path = work / "server.log"
+    command += ["serve", "--model", str(model_dir), "--port", str(port),
+                "--workers", str(workers)]
+    environment = {**os.environ, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1", **env}
+    log_path = Path(work) / f"server-{port}.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env=environment,
+                                   stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, process, log_path)
+    except BaseException:
+        _stop_server(process)
+        raise
+    return process, url
+
+
+def _stop_server(process):
+    """Stop the server's process group (the supervisor and its workers)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(e2e_model_dir, tmp_path_factory):
+    """A real ``nlu serve`` subprocess on a free port; yields its base URL."""
+    work = tmp_path_factory.mktemp("e2e-server")
+    process, url = _start_server(e2e_model_dir, work, {
+        "NLU_DATABASE_URL": f"sqlite:///{work / 'nlu.db'}", "NLU_ADMIN_TOKEN": "x"})
+    try:
         yield url
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop_server(process)
 
 
 @pytest.fixture(scope="session")
@@ -164,31 +180,13 @@ class ReviewServer:
 def review_server(e2e_model_dir, tmp_path_factory):
     """A real ``nlu serve`` on a free port with a fresh SQLite DB and a known admin token."""
     work = tmp_path_factory.mktemp("e2e-review-server")
-    port = _free_port()
     database_url = f"sqlite:///{work / 'nlu.db'}"
-    nlu_cli = Path(sys.executable).parent / "nlu"
-    command = ([str(nlu_cli)] if nlu_cli.exists()
-               else [sys.executable, "-m", "training.cli"])
-    command += ["serve", "--model", str(e2e_model_dir), "--port", str(port)]
-    env = {**os.environ, "NLU_DATABASE_URL": database_url,
-           "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
-    log_path = work / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    process, url = _start_server(e2e_model_dir, work, {
+        "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN})
     try:
-        _wait_ready(url, process, log_path)
         yield ReviewServer(url, database_url, REVIEW_ADMIN_TOKEN)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop_server(process)
 
 
 # =============================================================================================
@@ -272,32 +270,12 @@ def nlu_server(tmp_path):
     started = []
 
     def start(model_dir, database_url, workers=1, **env):
-        port = _free_port()
-        nlu_cli = Path(sys.executable).parent / "nlu"
-        command = ([str(nlu_cli)] if nlu_cli.exists()
-                   else [sys.executable, "-m", "training.cli"])
-        command += ["serve", "--model", str(model_dir), "--port", str(port),
-                    "--workers", str(workers)]
-        environment = {**os.environ, "NLU_DATABASE_URL": database_url,
-                       "NLU_ADMIN_TOKEN": WORKFLOW_ADMIN_TOKEN, "NLU_ACCESS_LOG": "false",
-                       "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1", **env}
-        log_path = tmp_path / f"server-{port}.log"
-        with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, cwd=ROOT, env=environment,
-                                       stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+        process, url = _start_server(model_dir, tmp_path, {
+            "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": WORKFLOW_ADMIN_TOKEN,
+            "NLU_ACCESS_LOG": "false", **env}, workers)
         started.append(process)
-        url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, process, log_path)
         return url
 
     yield start
     for process in started:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the supervisor and its workers
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
+        _stop_server(process)

@@ -7,15 +7,14 @@ test writes nothing into the repository; its settings come from ``NLU_*`` variab
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
-import pytest
+
+from .conftest import _free_port, _wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 NLU = Path(sys.executable).with_name("nlu")
@@ -23,29 +22,6 @@ COMMAND = [str(NLU)] if NLU.exists() else [sys.executable, "-m", "training.cli"]
 ADMIN_TOKEN = "e2e-process-admin"
 PHONE = "0812-3456-7890"
 INVOICE = "INV/20261103/MPL/3456789012"
-START_TIMEOUT = 60
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, process, log):
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`nlu serve` exited with {process.returncode} before it was ready:\n"
-                        f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"`nlu serve` not ready within {START_TIMEOUT} s:\n"
-                f"{log.read_text(errors='replace')[-3000:]}", pytrace=False)
 
 
 def stop(process):
@@ -62,7 +38,7 @@ def stop(process):
 
 
 def test_serve_answers_over_http_and_stops_cleanly(e2e_model_dir, tmp_path):
-    port, database = free_port(), tmp_path / "nlu.db"
+    port, database = _free_port(), tmp_path / "nlu.db"
     env = {**os.environ, "NLU_DATABASE_URL": f"sqlite:///{database}",
            "NLU_ADMIN_TOKEN": ADMIN_TOKEN, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
     log = tmp_path / "server.log"
@@ -74,7 +50,7 @@ def test_serve_answers_over_http_and_stops_cleanly(e2e_model_dir, tmp_path):
             stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(url, process, log)
+        _wait_ready(url, process, log)
         with httpx.Client(base_url=url, timeout=10) as http:
             parse = http.post("/v1/parse",
                               json={"text": f"paket blm nyampe udh 5 hari, {INVOICE}"})
