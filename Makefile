@@ -38,8 +38,9 @@ test: install
 # BANKING77 accuracy and speed; then the server under wrk (installed from Debian packages
 # when missing) beside the model's in-process throughput, both profiles, ~2 minutes.
 bench: install
+	@command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(NLU) benchmark banking77
-	$(NLU) benchmark http
+	$(PY) -m benchmarks.http
 
 # Trains both profiles on the training data and writes reports on both evaluation sets:
 # reports/<profile>/ (test_id) and reports/<profile>-informal/ (informal posts, no digits).

@@ -1,12 +1,18 @@
-"""Bilingual (Indonesian + English) intent detection for a marketplace help desk."""
+"""Bilingual (Indonesian + English) intent detection for a marketplace help desk.
 
-from .artifacts import load_model, save_model
-from .dataset import Dataset, Example, IntentSpec
+The library is grouped by capability (see docs/architecture.md): :mod:`nlu.text`,
+:mod:`nlu.data`, :mod:`nlu.model`, :mod:`nlu.assistant`, :mod:`nlu.reports`,
+:mod:`nlu.feedback`; the product's words are in :mod:`nlu.vocabulary`, the exceptions in
+:mod:`nlu.errors`. The names below are the ones most scripts need.
+"""
+
+from .data.dataset import Dataset, Example, IntentSpec
+from .data.readers import load_dataset
 from .errors import ArtifactError, DataError, IncompatibleArtifactError, NLUError
-from .evaluation import EvaluationReport, evaluate
-from .model import NLUModel, train
-from .prediction import Prediction
-from .readers import load_dataset
+from .model.artifacts import load_model, save_model
+from .model.model import NLUModel, train
+from .model.prediction import Prediction
+from .reports.evaluation import EvaluationReport, evaluate
 
 __all__ = [
     "ArtifactError", "DataError", "Dataset", "EvaluationReport", "Example",

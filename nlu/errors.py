@@ -1,12 +1,26 @@
-"""The exceptions the library raises; front ends map them to exit codes or HTTP statuses."""
+"""The exceptions the library raises; each front end maps them to exit codes or HTTP
+statuses in one table (``training/cli.py``, ``serve/errors.py``).
+
+::
+
+    NLUError
+    ├── DataError                 training, test or domain data is invalid (every problem listed)
+    ├── UnknownLabel              a label that is not an intent of the model
+    ├── ArtifactError             a model artifact is missing, corrupt or cannot be written
+    │   └── IncompatibleArtifactError
+    ├── EmbeddingModelError       the sentence encoder cannot be found or loaded
+    ├── NotFound                  no such stored record
+    │   └── UnknownMessage        no prediction with this message id
+    ├── Conflict                  the record exists already (a lead's name)
+    ├── StoreError                the database cannot be opened, migrated or written
+    ├── OutputError               a file cannot be written
+    └── ConfigError               a setting (server option, environment variable) is invalid
+"""
 
 __all__ = [
-    "NLUError",
-    "DataError",
-    "Problem",
-    "ArtifactError",
-    "IncompatibleArtifactError",
-    "EmbeddingModelError",
+    "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
+    "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
+    "Conflict", "StoreError", "OutputError", "ConfigError",
 ]
 
 from dataclasses import dataclass
@@ -40,6 +54,10 @@ class DataError(NLUError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class UnknownLabel(NLUError):
+    """A label given by a person (a review decision, feedback) is not an intent of the model."""
+
+
 class ArtifactError(NLUError):
     """A model artifact is missing, truncated, corrupt, or cannot be written."""
 
@@ -50,3 +68,27 @@ class IncompatibleArtifactError(ArtifactError):
 
 class EmbeddingModelError(NLUError):
     """The sentence-embedding model cannot be found or loaded."""
+
+
+class NotFound(NLUError):
+    """No stored record with this key."""
+
+
+class UnknownMessage(NotFound):
+    """No prediction with this message id."""
+
+
+class Conflict(NLUError):
+    """A record with this key exists already."""
+
+
+class StoreError(NLUError):
+    """The database cannot be opened, migrated or written."""
+
+
+class OutputError(NLUError):
+    """A file cannot be written (a report, an export, predictions)."""
+
+
+class ConfigError(NLUError):
+    """A setting (a server option, an environment variable) is invalid."""

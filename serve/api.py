@@ -4,10 +4,19 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
+from nlu.assistant.conversation import ConversationState
+from nlu.feedback.records import new_message_id, prediction_record
+
 from .deps import ApiKey, State
-from .recorder import new_message_id, prediction_row
-from .schemas import (BatchRequest, BatchResponse, ChatRequest, ChatResponse, ErrorResponse,
-                      ParseRequest, ParseResponse)
+from .schemas import (
+    BatchRequest,
+    BatchResponse,
+    ChatRequest,
+    ChatResponse,
+    ErrorResponse,
+    ParseRequest,
+    ParseResponse,
+)
 
 router = APIRouter(prefix="/v1", tags=["parse"], dependencies=[ApiKey],
                    responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
@@ -21,7 +30,8 @@ async def predict(state, request, texts, endpoint, session_id=None):
     results = []
     for prediction in predictions:
         message_id = new_message_id()
-        state.recorder.add(prediction_row(message_id, prediction, engine, endpoint, session_id))
+        state.recorder.add(prediction_record(prediction, message_id, engine.version, endpoint,
+                                             session_id))
         state.metrics.observe_prediction(prediction)
         results.append((message_id, prediction))
     if len(predictions) == 1:
@@ -32,7 +42,7 @@ async def predict(state, request, texts, endpoint, session_id=None):
 
 
 def _parse_response(engine, message_id, prediction):
-    reply, _ = engine.responder.respond(prediction)
+    reply, _ = engine.respond(prediction)
     return ParseResponse(**prediction.to_dict(), message_id=message_id, steps=list(reply.steps),
                          reply=reply.text)
 
@@ -54,11 +64,11 @@ async def parse_batch(body: BatchRequest, state: State, request: Request):
 async def chat(body: ChatRequest, state: State, request: Request):
     """Reply to a customer; after two consecutive misses the chat is handed to live chat."""
     store, ttl = state.store, state.settings.session_ttl_seconds
-    conversation = await asyncio.to_thread(store.load_state, body.session_id)
+    stored = await asyncio.to_thread(store.load_session, body.session_id)
     engine, [(message_id, prediction)] = await predict(state, request, [body.text], "chat",
                                                        body.session_id)
-    reply, conversation = engine.responder.respond(prediction, conversation)
-    await asyncio.to_thread(store.save_state, body.session_id, conversation, ttl)
+    reply, conversation = engine.respond(prediction, ConversationState.from_dict(stored))
+    await asyncio.to_thread(store.save_session, body.session_id, conversation.to_dict(), ttl)
     request.state.log["handoff"] = reply.handoff
     return ChatResponse(
         message_id=message_id, reply=reply.text, lang=reply.lang, intent=reply.intent,

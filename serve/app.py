@@ -11,11 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from nlu.privacy import mask_text
-from nlu.store import Store
+from nlu.assistant.engine import Engine
+from nlu.errors import NLUError
+from nlu.feedback.store import Store
+from nlu.text.privacy import mask_text
 
 from . import api, feedback, ops, page, rasa, review
-from .engine import Batcher, Engine, prepare
+from .engine import Batcher, prepare
+from .errors import library_error
 from .metrics import Metrics
 from .recorder import Recorder
 from .schemas import ErrorResponse
@@ -80,6 +83,7 @@ def create_app(settings=None):
                            allow_methods=["GET", "POST"], allow_headers=["*"])
     app.openapi = lambda: _openapi_with_intents(app)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app

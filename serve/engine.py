@@ -1,39 +1,10 @@
-"""The model being served, and the batcher that gathers concurrent requests into one call."""
+"""Serving the engine: getting it ready for traffic, and the batcher that gathers
+concurrent requests into one model call."""
 
 import asyncio
 import gc
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-
-from nlu.artifacts import load_model
-from nlu.domain import load_responder
-from nlu.errors import ArtifactError
-
-
-@dataclass(frozen=True)
-class Engine:
-    """A loaded model with its responder; replaced whole on reload, never mutated."""
-
-    model: object
-    responder: object
-    version: str
-    path: Path
-    manifest: dict
-
-    @classmethod
-    def load(cls, model_dir, domain_dir):
-        """Load and check an artifact and the domain files (raises NLUError)."""
-        from nlu.artifacts import read_manifest
-
-        try:
-            path = Path(model_dir).resolve()
-            model = load_model(path)
-        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the OS
-            raise ArtifactError(f"{model_dir!r}: not a usable path: {exc}") from None
-        responder = load_responder(domain_dir, model.routes)
-        return cls(model, responder, path.name, path, read_manifest(path))
 
 
 def prepare(engine, collect=False):

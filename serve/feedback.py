@@ -2,17 +2,18 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from nlu.dataset import ROUTES
-from nlu.privacy import mask_text
-from nlu.store import UnknownMessage
+from nlu.feedback.records import check_label
+from nlu.text.privacy import mask_text
+from nlu.vocabulary import ROUTES
 
 from .deps import ApiKey, State
 from .schemas import ErrorResponse
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[ApiKey])
+
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
@@ -39,13 +40,8 @@ class FeedbackResponse(BaseModel):
              responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
                         401: {"model": ErrorResponse}, 413: {"model": ErrorResponse}})
 async def add_feedback(body: FeedbackRequest, state: State):
-    if body.correct_intent is not None and body.correct_intent not in state.engine.model.labels:
-        raise HTTPException(422, f"correct_intent {body.correct_intent!r} is not an intent of "
-                                 f"the model (known: {', '.join(state.engine.model.labels)})")
+    check_label(body.correct_intent, state.engine.model.labels, "correct_intent")
     comment = mask_text(body.comment, keep_invoices=True) if body.comment else None
     arguments = (body.message_id, body.source, body.correct_intent, body.correct_route, comment)
-    try:
-        feedback_id = await state.recorder.when_recorded(state.store.add_feedback, *arguments)
-    except UnknownMessage:
-        raise HTTPException(404, f"unknown message_id {body.message_id!r}") from None
+    feedback_id = await state.recorder.when_recorded(state.store.add_feedback, *arguments)
     return FeedbackResponse(id=feedback_id, message_id=body.message_id)

@@ -2,6 +2,8 @@
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from nlu.vocabulary import intent_label, route_label
+
 
 class Metrics:
     def __init__(self):
@@ -25,5 +27,5 @@ class Metrics:
         self.batch_seconds.observe(seconds)
 
     def observe_prediction(self, prediction):
-        self.predictions.labels(prediction.intent or "none", prediction.route or "none",
-                                prediction.fallback or "none").inc()
+        self.predictions.labels(intent_label(prediction.intent), route_label(prediction.route),
+                                route_label(prediction.fallback)).inc()

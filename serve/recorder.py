@@ -3,42 +3,14 @@
 import asyncio
 import logging
 import time
-import uuid
 
-from nlu.privacy import mask_text
-from nlu.store import UnknownMessage, utcnow
+from nlu.errors import UnknownMessage
 
 from .engine import cancel
 
 log = logging.getLogger("nlu.serve")
 #: How many write intervals a message id may take to reach the store from another worker.
 UNKNOWN_GRACE_INTERVALS = 10
-
-
-def new_message_id():
-    return uuid.uuid4().hex
-
-
-def prediction_row(message_id, prediction, engine, endpoint, session_id=None):
-    """The stored form of a prediction: masked text, no entity values."""
-    ranking = [{"intent": r.intent, "confidence": r.confidence} for r in prediction.ranking]
-    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
-    return {
-        "message_id": message_id,
-        "created_at": utcnow(),
-        "session_id": session_id,
-        "model_version": engine.version,
-        "endpoint": endpoint,
-        "text": mask_text(prediction.text, keep_invoices=True),
-        "lang": prediction.lang,
-        "intent": prediction.intent,
-        "top_intent": ranking[0]["intent"],
-        "confidence": prediction.confidence,
-        "margin": round(prediction.confidence - second, 4),
-        "ranking": ranking,
-        "route": prediction.route,
-        "fallback": prediction.fallback,
-    }
 
 
 class Recorder:

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from nlu.errors import NLUError
-from nlu.review import REVIEW_STATUSES, ReviewQueue
-from nlu.store import UnknownMessage
-from nlu.writers import export_dataset
+from nlu.data.writers import export_dataset
+from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
+from nlu.vocabulary import LANGUAGES, NONE, OUT_OF_SCOPE, intent_from_label
 
 from .deps import REVIEW_COOKIE, Reviewer, State, reviewer_name
 from .page import templates
@@ -24,11 +23,11 @@ from .schemas import ErrorResponse
 _AUTH = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 api = APIRouter(prefix="/v1/review", tags=["review"], responses=_AUTH)
 pages = APIRouter(prefix="/review", include_in_schema=False)
-OUT_OF_SCOPE_CHOICE = "__out_of_scope__"
 
 
 def _queue(state):
-    return ReviewQueue(state.store, state.engine.model.routes)
+    model = state.engine.model
+    return ReviewQueue(state.store, model.labels, model.intent_routes)
 
 
 def _iso_date(value):
@@ -44,9 +43,10 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
     status: Literal[REVIEW_STATUSES] | None = None
-    intent: str | None = Field(None, max_length=64, description="predicted intent, or 'none'")
-    route: str | None = Field(None, max_length=32, description="predicted route, or 'none'")
-    lang: Literal["id", "en", "mixed"] | None = None
+    intent: str | None = Field(None, max_length=64,
+                               description=f"predicted intent, or {OUT_OF_SCOPE!r}")
+    route: str | None = Field(None, max_length=32, description=f"predicted route, or {NONE!r}")
+    lang: Literal[LANGUAGES] | None = None
     date_from: IsoDate | None = None
     date_to: IsoDate | None = Field(None, description="inclusive")
     limit: int = Field(50, ge=1, le=500)
@@ -134,13 +134,8 @@ async def decide(message_id: str, body: Decision, state: State, reviewer: Review
 
 
 async def _decide(state, message_id, label, reviewer):
-    try:
-        values = await state.recorder.when_recorded(_queue(state).decide, message_id, label,
-                                                    reviewer)
-    except UnknownMessage:
-        raise HTTPException(404, f"unknown message_id {message_id!r}") from None
-    except NLUError as exc:
-        raise HTTPException(422, str(exc)) from None
+    values = await state.recorder.when_recorded(_queue(state).decide, message_id, label,
+                                                reviewer)
     return {"message_id": message_id, **values}
 
 
@@ -168,8 +163,9 @@ async def review_page(request: Request, state: State):
     return templates.TemplateResponse(request, "review.html", {
         "reviewer": reviewer, "items": items, "total": total, "summary": summary,
         "filters": filters, "query": urlencode(query), "error": error,
-        "intents": state.engine.model.labels, "routes": sorted(set(queue.routes.values())),
-        "statuses": REVIEW_STATUSES, "oos": OUT_OF_SCOPE_CHOICE})
+        "intents": state.engine.model.labels,
+        "routes": sorted(set(queue.intent_routes.values())),
+        "statuses": REVIEW_STATUSES, "oos": OUT_OF_SCOPE, "no_route": NONE})
 
 
 @pages.post("/login")
@@ -193,7 +189,7 @@ async def logout():
 async def decide_from_page(message_id: str, state: State, reviewer: Reviewer,
                            label: str = Form(..., max_length=64),
                            back: str = Form("", max_length=2000)):
-    await _decide(state, message_id, None if label == OUT_OF_SCOPE_CHOICE else label, reviewer)
+    await _decide(state, message_id, intent_from_label(label), reviewer)
     # Back to the same filtered view (only a query string, never another site).
     return RedirectResponse("/review" + (f"?{back}" if back and "//" not in back else ""),
                             status_code=303)

@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nlu.feedback.store import DEFAULT_DATABASE_URL
+
 
 class Settings(BaseSettings):
     """Every option can be set as ``NLU_<NAME>``, e.g. ``NLU_MODEL_DIR=models/current``.
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     cors_origins: list[str] | str = []
     api_keys: list[str] | str = []
-    database_url: str = "sqlite:///var/nlu.db"
+    database_url: str = DEFAULT_DATABASE_URL
     batch_window_ms: float = Field(2.0, ge=0, le=1000)
     batch_max_size: int = Field(32, ge=1, le=1024)
     session_ttl_seconds: int = Field(1800, ge=1)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from nlu.errors import EmbeddingModelError
-from nlu.model import NLUModel
+from nlu.model.model import NLUModel
 from serve.engine import Batcher, prepare
 
 from .conftest import ADMIN_TOKEN, MODEL_VERSION

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from serve.recorder import prediction_row
+from nlu.feedback.records import prediction_record
 
 
 def parse(client, text="paket blm nyampe udh 5 hari"):
@@ -84,7 +84,7 @@ def test_a_prediction_another_worker_writes_a_moment_later_is_found(client):
     # recorder interval: the feedback waits for it rather than answer 404.
     state = client.app.state.nlu
     prediction = state.engine.model.predict(["halo kak"])[0]
-    row = prediction_row("a" * 32, prediction, state.engine, "parse")
+    row = prediction_record(prediction, "a" * 32, state.engine.version, "parse")
     writer = threading.Timer(0.15, state.store.add_predictions, [[row]])
     writer.start()
     response = client.post("/v1/feedback", json={"message_id": "a" * 32, "source": "agent"})

@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
+from nlu import load_dataset, save_model, train
 from serve.app import create_app
 from serve.settings import Settings
-
-from nlu import load_dataset, save_model, train
 
 from .conftest import ADMIN_TOKEN, DATA_DIR
 

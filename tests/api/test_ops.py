@@ -86,7 +86,7 @@ def test_metrics_count_predictions_by_intent_route_and_fallback(client):
 
     predictions = "nlu_predictions_total"
     assert sample(samples, predictions, intent="greeting", route="answer", fallback="none") == 2
-    assert sample(samples, predictions, intent="none", route="none",
+    assert sample(samples, predictions, intent="out_of_scope", route="none",
                   fallback="out_of_scope") == 1
     assert sample(samples, predictions, intent="account_security", route="live_chat",
                   fallback="none") == 1

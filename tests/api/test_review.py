@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-import nlu.store
+import nlu.feedback.store
 from nlu import load_dataset, load_model
-from nlu.privacy import mask_text
-from nlu.review import ReviewQueue
-from nlu.store import hash_token, utcnow
+from nlu.feedback.queue import ReviewQueue
+from nlu.feedback.store import hash_token
+from nlu.feedback.tables import utcnow
+from nlu.text.privacy import mask_text
 from serve.app import create_app
 from training.cli import main as nlu_main
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-LOW_MARGIN = ReviewQueue(store=None, routes={}).low_margin  # what the server's queue uses
+LOW_MARGIN = ReviewQueue(store=None, labels=(), intent_routes={}).low_margin  # what the server's queue uses
 
 
 def _margin(prediction):
@@ -102,7 +103,7 @@ def decide(client, message_id, label, headers=None):
 @pytest.fixture
 def unsampled(monkeypatch):
     """No confident prediction is sampled into the queue (the draw is random otherwise)."""
-    monkeypatch.setattr(nlu.store, "random", types.SimpleNamespace(random=lambda: 0.99))
+    monkeypatch.setattr(nlu.feedback.store, "random", types.SimpleNamespace(random=lambda: 0.99))
 
 
 @pytest.fixture
@@ -167,7 +168,7 @@ def test_a_lead_token_is_not_an_admin_token(client, capsys):
 def test_a_second_lead_with_the_same_name_is_refused(client, capsys):
     add_lead(client, "Sari", capsys)
     assert nlu_main(["review", "add-lead", "Sari", "--db",
-                     client.app.state.nlu.settings.database_url]) == 1
+                     client.app.state.nlu.settings.database_url]) == 2
     assert capsys.readouterr().err == "error: a lead named 'Sari' already exists\n"
 
 
@@ -200,7 +201,7 @@ def test_a_queue_item_has_what_a_lead_needs(client, messages, picks):
 
 
 def test_a_sampled_confident_prediction_comes_last(client, monkeypatch, picks):
-    monkeypatch.setattr(nlu.store, "random", types.SimpleNamespace(random=lambda: 0.01))
+    monkeypatch.setattr(nlu.feedback.store, "random", types.SimpleNamespace(random=lambda: 0.01))
     message_id = parse(client, picks["confident"]["text"])["message_id"]
     parse(client, picks["fallback"]["text"])
     items = wait_for_queue(client, 2)["items"]
@@ -227,7 +228,7 @@ def test_filters(client, messages):
     def expected(field, value):
         return [i for i in everything if (by_id[i][field] or "none") == value]
 
-    assert ids_for(client, intent="none") == [messages["fallback"]["message_id"]]
+    assert ids_for(client, intent="out_of_scope") == [messages["fallback"]["message_id"]]
     for intent in {p["intent"] for p in messages.values()} - {None}:
         assert ids_for(client, intent=intent) == expected("intent", intent)
     for route in ("answer", "invoice_chat", "live_chat", "resolution_center", "none"):
@@ -303,7 +304,8 @@ def test_a_decision_with_an_unknown_intent_is_422(client, messages):
     message_id = messages["misrouted"]["message_id"]
     response = decide(client, message_id, "buy_pizza")
     assert response.status_code == 422
-    assert response.json() == {"detail": "unknown intent 'buy_pizza'"}
+    assert response.json()["detail"].startswith(
+        "label 'buy_pizza' is not an intent of the model (known: account_security, ")
     assert client.post(f"/v1/review/{message_id}", json={},
                        headers=admin(client)).status_code == 422
 
@@ -311,7 +313,7 @@ def test_a_decision_with_an_unknown_intent_is_422(client, messages):
 def test_stats(client, messages, picks):
     misrouted, english, fallback = (messages[k] for k in ("misrouted", "english", "fallback"))
     truth = picks["misrouted"]
-    routes = client.app.state.nlu.engine.model.routes
+    routes = client.app.state.nlu.engine.model.intent_routes
     # The fallback was really a question for an intent on a route the other two are not.
     missed = next(i for i, r in sorted(routes.items())
                   if r not in (truth["route"], english["route"]))
@@ -327,7 +329,7 @@ def test_stats(client, messages, picks):
     key = lambda entry: tuple(entry.values())  # noqa: E731
     assert sorted(stats["confused_pairs"], key=key) == sorted([
         {"predicted": misrouted["intent"], "correct": truth["intent"], "count": 1},
-        {"predicted": "none", "correct": missed, "count": 1}], key=key)
+        {"predicted": "out_of_scope", "correct": missed, "count": 1}], key=key)
     assert sorted(stats["misroutes_by_route"], key=key) == sorted([
         {"predicted_route": misrouted["route"], "correct_route": truth["route"], "count": 1},
         {"predicted_route": "none", "correct_route": routes[missed], "count": 1}], key=key)
@@ -511,3 +513,21 @@ def _assert_nothing_stored(path):
     assert texts["chat"] in ("nik [NIK], akun diblokir", "wa [PHONE] ya kak")
     assert comment == ("tolong telp [PHONE], [PHONE], [PHONE], [EMAIL], [NIK], [ACCOUNT], "
                        "[CARD] INV/20261103/MPL/3456789012")
+
+
+def test_a_model_trained_without_routes_takes_review_decisions(make_client, tiny_dataset,
+                                                               tmp_path):
+    """A model trained from a CSV (no route declared) still knows its intents: a lead's
+    decision is checked against them, not against routes it does not have."""
+    from nlu import save_model, train
+    from nlu.data.writers import export_dataset
+
+    export_dataset(tiny_dataset, tmp_path / "tiny.csv", "csv")
+    routeless = train(load_dataset(tmp_path / "tiny.csv"), profile="fast")
+    assert routeless.intent_routes == {}
+    client = make_client(model_dir=save_model(routeless, tmp_path / "routeless"))
+    message_id = parse(client, "batalin pesanan dong")["message_id"]
+    response = decide(client, message_id, "cancel_order")
+    assert response.status_code == 200, response.text
+    assert response.json()["label"] == "cancel_order"
+    assert decide(client, message_id, "buy_pizza").status_code == 422

@@ -6,16 +6,12 @@ trained once, the server is started once, Chromium is launched once.
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks.server import ServerError, ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -24,40 +20,30 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SERVER_START_TIMEOUT = 60
 
 
-def _install_chromium():
-    """``apt-get install chromium`` (CI starts on a clean machine); fail with the reason."""
-    if shutil.which("apt-get") is None:
-        pytest.fail(f"{CHROMIUM} is missing and apt-get is not available to install it; "
-                    "install Chromium so that /usr/bin/chromium exists", pytrace=False)
-    if os.geteuid() != 0:
-        pytest.fail(f"{CHROMIUM} is missing and installing it needs root: "
-                    "run `apt-get update && apt-get install -y chromium` as root",
-                    pytrace=False)
+def apt_install(package, what):
+    """``apt-get install -y PACKAGE`` (CI starts on a clean machine); fail with the reason."""
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.fail(f"{what} is missing and cannot be installed here: run `apt-get update && "
+                    f"apt-get install -y {package}` as root", pytrace=False)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", package]):
         result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
                                 capture_output=True, text=True)
         if result.returncode != 0:
-            tail = (result.stdout + result.stderr)[-2000:]
-            pytest.fail(f"could not install Chromium: `{' '.join(command)}` exited "
-                        f"{result.returncode}:\n{tail}", pytrace=False)
-    if not CHROMIUM.exists():
-        pytest.fail(f"`apt-get install -y chromium` succeeded but {CHROMIUM} is still missing",
-                    pytrace=False)
+            pytest.fail(f"could not install {what}: `{' '.join(command)}` exited "
+                        f"{result.returncode}:\n{(result.stdout + result.stderr)[-2000:]}",
+                        pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def chromium_path():
     """The path of a Chromium binary, installed with apt-get when it is missing."""
     if not CHROMIUM.exists():
-        _install_chromium()
+        apt_install("chromium", f"Chromium ({CHROMIUM})")
+    if not CHROMIUM.exists():
+        pytest.fail(f"`apt-get install -y chromium` succeeded but {CHROMIUM} is still missing",
+                    pytrace=False)
     return str(CHROMIUM)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -69,67 +55,27 @@ def e2e_model_dir(tmp_path_factory):
     return nlu.save_model(model, tmp_path_factory.mktemp("e2e-model") / "fast")
 
 
-def _wait_ready(url, process, log_path):
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"`nlu serve` exited with {process.returncode} before it was ready:\n"
-                        f"{log_path.read_text(errors='replace')[-3000:]}", pytrace=False)
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"`nlu serve` was not ready within {SERVER_START_TIMEOUT} s:\n"
-                f"{log_path.read_text(errors='replace')[-3000:]}", pytrace=False)
-
-
 def _start_server(model_dir, work, env, workers=1):
-    """``nlu serve`` on a free port, in its own process group; returns (process, url)."""
-    port = _free_port()
-    nlu_cli = Path(sys.executable).parent / "nlu"
-    command = ([str(nlu_cli)] if nlu_cli.exists()
-               else [sys.executable, "-m", "training.cli"])
-    command += ["serve", "--model", str(model_dir), "--port", str(port),
-                "--workers", str(workers)]
-    environment = {**os.environ, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1", **env}
-    log_path = Path(work) / f"server-{port}.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment,
-                                   stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    """``nlu serve`` on a free port (see :class:`benchmarks.server.ServerProcess`)."""
+    server = ServerProcess(model_dir, work, env=env, workers=workers)
     try:
-        _wait_ready(url, process, log_path)
-    except BaseException:
-        _stop_server(process)
-        raise
-    return process, url
-
-
-def _stop_server(process):
-    """Stop the server's process group (the supervisor and its workers)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        server.wait_ready(SERVER_START_TIMEOUT)
+    except ServerError as exc:
+        server.stop()
+        pytest.fail(str(exc), pytrace=False)
+    return server
 
 
 @pytest.fixture(scope="session")
 def live_server(e2e_model_dir, tmp_path_factory):
     """A real ``nlu serve`` subprocess on a free port; yields its base URL."""
     work = tmp_path_factory.mktemp("e2e-server")
-    process, url = _start_server(e2e_model_dir, work, {
+    server = _start_server(e2e_model_dir, work, {
         "NLU_DATABASE_URL": f"sqlite:///{work / 'nlu.db'}", "NLU_ADMIN_TOKEN": "x"})
     try:
-        yield url
+        yield server.url
     finally:
-        _stop_server(process)
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -181,12 +127,12 @@ def review_server(e2e_model_dir, tmp_path_factory):
     """A real ``nlu serve`` on a free port with a fresh SQLite DB and a known admin token."""
     work = tmp_path_factory.mktemp("e2e-review-server")
     database_url = f"sqlite:///{work / 'nlu.db'}"
-    process, url = _start_server(e2e_model_dir, work, {
+    server = _start_server(e2e_model_dir, work, {
         "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN})
     try:
-        yield ReviewServer(url, database_url, REVIEW_ADMIN_TOKEN)
+        yield ReviewServer(server.url, database_url, REVIEW_ADMIN_TOKEN)
     finally:
-        _stop_server(process)
+        server.stop()
 
 
 # =============================================================================================
@@ -205,22 +151,11 @@ def _postgres_bin():
 
     found = sorted(glob.glob(POSTGRES_BIN_GLOB))
     if not found:
-        if shutil.which("apt-get") is None or os.geteuid() != 0:
-            pytest.fail("PostgreSQL is missing (no /usr/lib/postgresql/*/bin/initdb) and "
-                        "cannot be installed here: run `apt-get update && apt-get install -y "
-                        "postgresql` as root", pytrace=False)
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "postgresql"]):
-            result = subprocess.run(command, env=env, stdin=subprocess.DEVNULL,
-                                    capture_output=True, text=True)
-            if result.returncode != 0:
-                pytest.fail(f"could not install PostgreSQL: `{' '.join(command)}` exited "
-                            f"{result.returncode}:\n{(result.stdout + result.stderr)[-2000:]}",
-                            pytrace=False)
+        apt_install("postgresql", "PostgreSQL (/usr/lib/postgresql/*/bin/initdb)")
         found = sorted(glob.glob(POSTGRES_BIN_GLOB))
-        if not found:
-            pytest.fail("`apt-get install -y postgresql` succeeded but initdb is still missing",
-                        pytrace=False)
+    if not found:
+        pytest.fail("`apt-get install -y postgresql` succeeded but initdb is still missing",
+                    pytrace=False)
     return Path(found[-1]).parent
 
 
@@ -248,7 +183,7 @@ def postgres_url():
     folder = Path(tempfile.mkdtemp(prefix="nlu-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
-    port = _free_port()
+    port = free_port()
     data = folder / "data"
     _as_postgres(bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "postgres")
     _as_postgres(bin_dir / "pg_ctl", "-D", data, "-l", folder / "log", "-w", "-t", "60",
@@ -270,12 +205,21 @@ def nlu_server(tmp_path):
     started = []
 
     def start(model_dir, database_url, workers=1, **env):
-        process, url = _start_server(model_dir, tmp_path, {
+        server = _start_server(model_dir, tmp_path, {
             "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": WORKFLOW_ADMIN_TOKEN,
             "NLU_ACCESS_LOG": "false", **env}, workers)
-        started.append(process)
-        return url
+        started.append(server)
+        return server.url
 
     yield start
-    for process in started:
-        _stop_server(process)
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def wrk_path():
+    """The path of wrk (the HTTP load generator), installed with apt-get when missing."""
+    if shutil.which("wrk") is None:
+        apt_install("wrk", "wrk")
+    return shutil.which("wrk") or pytest.fail("`apt-get install -y wrk` succeeded but wrk is "
+                                              "not on PATH", pytrace=False)

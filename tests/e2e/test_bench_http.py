@@ -1,15 +1,16 @@
-"""``nlu benchmark http``: a real server process under wrk, a short run, one JSON report."""
+"""The HTTP benchmark (``make bench``): a real server process under wrk, one JSON report."""
 
 import json
 
 import pytest
 
-from training.cli import main
+from benchmarks.http import check_goals, main
+from training.cli import main as nlu_main
 
 
-def test_a_short_run_reports_every_figure(e2e_model_dir, capsys):
-    status = main(["benchmark", "http", "--model", str(e2e_model_dir), "--duration", "2",
-                   "--rounds", "2", "--warmup", "0", "--connections", "8"])
+def test_a_short_run_reports_every_figure(e2e_model_dir, wrk_path, capsys):
+    status = main(["--model", str(e2e_model_dir), "--duration", "2", "--rounds", "2",
+                   "--warmup", "0", "--connections", "8"])
     out, err = capsys.readouterr()
     assert status == 0, err
     report = json.loads(out)
@@ -26,23 +27,35 @@ def test_a_short_run_reports_every_figure(e2e_model_dir, capsys):
     for round_ in fast["rounds"]:
         assert round_["server_cpu_ms_per_request"] > 0
         assert 1 <= round_["mean_batch_size"] <= 32
-    # 8 connections cannot meet the p99 goal, which is set at 32: reported as not met.
-    assert summary["goals"]["p99_ms <= 30 at 32 connections"] is False
-    assert report["goals_met"] is False
+    assert summary["goals"] == check_goals("fast", summary, 8)
+    assert report["goals_met"] == all(summary["goals"].values())
     assert "[fast] round 2/2" in err
+
+
+def _summary(requests_per_s, p99, errors=0, ratio=1.0):
+    return {"requests_per_s": requests_per_s, "latency_ms": {"p99": p99}, "errors": errors,
+            "ratio": ratio}
+
+
+def test_goals_are_met_or_not_by_the_figures():
+    fast = check_goals("fast", _summary(900, 20), connections=32)
+    assert fast and all(fast.values())
+    slow = check_goals("fast", _summary(500, 45, errors=3), connections=32)
+    assert slow == {key: False for key in fast}
+    # The p99 goal is set at 32 connections: fewer connections cannot meet it.
+    assert check_goals("fast", _summary(900, 20), connections=8)[
+        "p99_ms <= 30 at 32 connections"] is False
+    assert check_goals("accurate", _summary(200, 200, ratio=0.5), 32)["ratio >= 0.7"] is False
+    assert check_goals("accurate", _summary(200, 200, ratio=0.9), 32)["ratio >= 0.7"] is True
 
 
 @pytest.mark.parametrize("argv", [
     ["benchmark", "http", "--profile", "fast", "--model", "somewhere"],
+    ["benchmark", "http", "--workers", "medium=2"],
     ["benchmark", "banking77", "--workers", "2"],
 ])
-def test_bad_combinations_are_usage_errors(argv, capsys):
-    assert main(argv) == 2
-    assert capsys.readouterr().err.startswith("error: ")
-
-
-def test_workers_per_profile_must_name_a_profile(capsys):
+def test_bad_arguments_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as exit_:
-        main(["benchmark", "http", "--workers", "medium=2"])
+        nlu_main(argv)
     assert exit_.value.code == 2
-    assert "unknown profile 'medium'" in capsys.readouterr().err
+    assert "error: " in capsys.readouterr().err

@@ -16,7 +16,7 @@ import pytest
 NLU = Path(sys.executable).with_name("nlu")
 COMMAND = [str(NLU)] if NLU.exists() else [sys.executable, "-m", "training.cli"]
 PREDICTION_KEYS = {"text", "intent", "confidence", "ranking", "fallback", "lang", "entities",
-                   "route"}
+                   "route", "margin"}
 
 
 def nlu(*args, cwd):
@@ -147,8 +147,10 @@ def test_data_validate(workdir):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "ok: 58 examples, 6 declared intents"
-    assert any(line.split() == ["(out", "of", "scope)", "10"] for line in lines)
-    assert any(line.split() == ["greeting", "8"] for line in lines)
+    header = lines[1].split()
+    assert header[-1] == "total" and {"id", "en"} <= set(header)
+    totals = {line.split()[0]: int(line.split()[-1]) for line in lines[3:]}
+    assert totals["out_of_scope"] == 10 and totals["greeting"] == 8
 
 
 def test_export_rasa_then_train_from_it(model, workdir):

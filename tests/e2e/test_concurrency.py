@@ -7,16 +7,12 @@ the server's two worker processes write to SQLite (WAL) or PostgreSQL.
 import multiprocessing
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-import nlu.store
-from nlu.store import Store
+from nlu.feedback.store import Store, head_revision
 
 WRITERS = 8
 ITEMS_PER_WRITER = 1000
@@ -109,7 +105,7 @@ def _assert_migrated(database_url):
     nothing."""
     store = Store(database_url)
     try:
-        head = _alembic_head()
+        head = head_revision()
         assert _versions(store) == [head]
         with store.engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
@@ -125,13 +121,6 @@ def _versions(store):
     with store.engine.connect() as connection:
         return connection.execute(text("SELECT version_num FROM alembic_version")
                                   ).scalars().all()
-
-
-def _alembic_head():
-    config = Config()
-    config.set_main_option("script_location",
-                           str(Path(nlu.store.__file__).parent / "migrations"))
-    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def _assert_stored(database_url, parsed, version):

@@ -19,9 +19,10 @@ from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from traitlets import default  # noqa: E402
 
 from nlu import load_dataset  # noqa: E402
-from nlu.artifacts import read_manifest  # noqa: E402
-from nlu.review import ReviewQueue  # noqa: E402
-from nlu.store import Store, utcnow  # noqa: E402
+from nlu.feedback.queue import ReviewQueue  # noqa: E402
+from nlu.feedback.store import Store  # noqa: E402
+from nlu.feedback.tables import utcnow  # noqa: E402
+from nlu.model.artifacts import read_manifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -64,12 +65,12 @@ def _prediction_row(index, text, intent, fallback, routes):
 def filled_store_url(tmp_path_factory):
     """A SQLite store with the REVIEWED predictions, their decisions and some feedback."""
     url = f"sqlite:///{tmp_path_factory.mktemp('notebook-store') / 'nlu.db'}"
-    routes = load_dataset(ROOT / "data" / "intents_id.yaml").routes
+    routes = load_dataset(ROOT / "data" / "intents_id.yaml").intent_routes
     store = Store(url)
     store.migrate()
     store.add_predictions([_prediction_row(i, text, intent, fallback, routes)
                            for i, (text, intent, fallback, _) in enumerate(REVIEWED)])
-    queue = ReviewQueue(store, routes)
+    queue = ReviewQueue(store, routes, routes)
     for i, (*_, label) in enumerate(REVIEWED):
         queue.decide(f"m{i:03d}", label, reviewer="lead")
     store.add_feedback("m000", "agent", correct_intent="change_shipping_address",

@@ -211,11 +211,11 @@ def test_promote_refuses_a_worse_candidate_and_leaves_the_link(workdir):
     refused = nlu("promote", "--candidate", workdir / "models" / "bad", "--test", TEST,
                   "--current", workdir / "models" / "current", check=False)
     assert refused.returncode == 3, (refused.stdout, refused.stderr)
-    assert refused.stderr == ("not promoted: the candidate's accuracy is more than 0.01 "
-                              "below the current model's\n")
     table = {line.split()[0]: [float(v) for v in line.split()[1:]]
              for line in refused.stdout.splitlines()[1:]}
     current, candidate, difference = table["accuracy"]
+    assert refused.stderr == (f"not promoted: the candidate's accuracy {candidate:.4f} is more "
+                              f"than 0.01 below the current model's {current:.4f}\n")
     assert candidate < current - 0.01
     assert difference == pytest.approx(candidate - current, abs=1e-4)
     assert os.readlink(workdir / "models" / "current") == before

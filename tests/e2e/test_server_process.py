@@ -5,53 +5,26 @@ test writes nothing into the repository; its settings come from ``NLU_*`` variab
 """
 
 import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 
-from .conftest import _free_port, _wait_ready
+from benchmarks.server import ROOT, ServerProcess
 
-ROOT = Path(__file__).resolve().parents[2]
-NLU = Path(sys.executable).with_name("nlu")
-COMMAND = [str(NLU)] if NLU.exists() else [sys.executable, "-m", "training.cli"]
 ADMIN_TOKEN = "e2e-process-admin"
 PHONE = "0812-3456-7890"
 INVOICE = "INV/20261103/MPL/3456789012"
 
 
-def stop(process):
-    """SIGTERM, as a process manager stops it; the exit status, None if it had to be killed."""
-    if process.poll() is not None:
-        return process.returncode
-    process.send_signal(signal.SIGTERM)
-    try:
-        return process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return None
-
-
 def test_serve_answers_over_http_and_stops_cleanly(e2e_model_dir, tmp_path):
-    port, database = _free_port(), tmp_path / "nlu.db"
-    env = {**os.environ, "NLU_DATABASE_URL": f"sqlite:///{database}",
-           "NLU_ADMIN_TOKEN": ADMIN_TOKEN, "NLU_API_KEYS": "", "NLU_HOST": "127.0.0.1"}
-    log = tmp_path / "server.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            COMMAND + ["serve", "--model", str(e2e_model_dir), "--domain", str(ROOT / "data"),
-                       "--port", str(port)],
-            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    database = tmp_path / "nlu.db"
+    server = ServerProcess(e2e_model_dir, tmp_path, domain_dir=ROOT / "data", cwd=tmp_path,
+                           env={"NLU_DATABASE_URL": f"sqlite:///{database}",
+                                "NLU_ADMIN_TOKEN": ADMIN_TOKEN})
     try:
-        _wait_ready(url, process, log)
-        with httpx.Client(base_url=url, timeout=10) as http:
+        server.wait_ready()
+        with httpx.Client(base_url=server.url, timeout=10) as http:
             parse = http.post("/v1/parse",
                               json={"text": f"paket blm nyampe udh 5 hari, {INVOICE}"})
             first = http.post("/v1/chat", json={"session_id": "e2e-1",
@@ -63,8 +36,8 @@ def test_serve_answers_over_http_and_stops_cleanly(e2e_model_dir, tmp_path):
                               headers={"Authorization": "Bearer not-the-token"})
             version = http.get("/v1/model").json()["version"]
     finally:
-        status = stop(process)
-    output = log.read_text(errors="replace")
+        status = server.stop()
+    output = server.log_text()
 
     assert parse.status_code == 200, parse.text
     assert parse.json()["intent"] == "item_not_received"

@@ -1,0 +1,360 @@
+"""The HTTP benchmark (``make bench``, ``python -m benchmarks.http``): the server under a real
+load generator, beside the model alone.
+
+For each profile: train on the training data into a scratch folder (or take ``--model``),
+start ``nlu serve`` as its own process on a free port (a scratch SQLite store, no access
+log), wait for ``/readyz``, check one answer, warm up, then alternate, ``rounds`` times,
+
+* the model's in-process batched throughput: ``nlu.load_model(...).predict`` on batches of
+  32 messages, in this process, while the server is idle;
+* wrk, in its own process, POSTing the messages of the test set to ``/v1/parse`` (a Lua
+  script cycles through them, counts non-2xx answers and prints latency percentiles);
+
+with one more in-process measurement at the end, and stop the server. Each round's server
+throughput is divided by the mean of the in-process figures just before and after it, so
+a ratio compares two measurements made seconds apart under the same background load; the
+report gives the medians over the rounds, and every round.
+
+Developer tooling, run from a checkout: the server is reached through its port, as a
+client would.
+"""
+
+__all__ = ["run_http_benchmark", "GOALS", "main"]
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nlu.errors import NLUError
+
+from .loadgen import PARSE_PATH, WRK_SCRIPT, BenchmarkError, Probe, ensure_wrk, run_wrk
+from .server import ROOT, ServerError, ServerProcess
+
+DEFAULT_TRAIN = ROOT / "data" / "intents_id.yaml"
+DEFAULT_MESSAGES = ROOT / "data" / "test_id.jsonl"
+DEFAULT_DOMAIN = ROOT / "data"
+BATCH_SIZE = 32
+
+#: The goals of the issue, checked on every run and reported with it.
+GOALS = {
+    "accurate": {"min_ratio": 0.7, "max_errors": 0},
+    "fast": {"min_requests_per_s": 800, "max_p99_ms": 30, "at_connections": 32,
+             "max_errors": 0},
+}
+
+
+def load_messages(path):
+    """The texts of a .jsonl file (a ``text`` field per line)."""
+    texts = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                text = json.loads(line).get("text")
+                if isinstance(text, str) and text.strip():
+                    texts.append(text)
+    if not texts:
+        raise BenchmarkError(f"{path}: no messages with a text field")
+    return texts
+
+
+def in_process_throughput(model, texts, seconds, batch_size=BATCH_SIZE):
+    """Texts per second of ``model.predict`` on successive batches, for about ``seconds``."""
+    batches = [texts[i:i + batch_size] for i in range(0, len(texts), batch_size)]
+    batches = [b for b in batches if len(b) == batch_size] or batches
+    model.predict(batches[0])  # warm-up: first calls pay for lazy loading and caches
+    done, count, started = 0, 0, time.perf_counter()
+    while True:
+        batch = batches[count % len(batches)]
+        model.predict(batch)
+        done += len(batch)
+        count += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= seconds and count >= 3:
+            return round(done / elapsed, 1)
+
+
+def _histogram_totals(metrics_text, name):
+    """``(sum, count)`` of a Prometheus histogram, added over its label sets."""
+    totals = [0.0, 0.0]
+    for line in metrics_text.splitlines():
+        for index, suffix in enumerate(("_sum", "_count")):
+            if line.startswith(name + suffix + " ") or line.startswith(name + suffix + "{"):
+                totals[index] += float(line.rsplit(" ", 1)[1])
+    return totals
+
+
+def _median(values):
+    return round(statistics.median(values), 3)
+
+
+def _median_or_none(values):
+    return None if None in values else _median(values)
+
+
+def _mean_or_none(values):
+    return None if None in values else round(statistics.mean(values), 2)
+
+
+def check_goals(profile, summary, connections):
+    """Each goal of the profile, with whether this run met it."""
+    goals, checks = GOALS.get(profile, {}), {}
+    if "min_ratio" in goals:
+        checks[f"ratio >= {goals['min_ratio']}"] = summary["ratio"] >= goals["min_ratio"]
+    if "min_requests_per_s" in goals:
+        checks[f"requests_per_s >= {goals['min_requests_per_s']}"] = (
+            summary["requests_per_s"] >= goals["min_requests_per_s"])
+    if "max_p99_ms" in goals:
+        checks[f"p99_ms <= {goals['max_p99_ms']} at {goals['at_connections']} connections"] = (
+            summary["latency_ms"]["p99"] <= goals["max_p99_ms"]
+            and connections == goals["at_connections"])
+    if "max_errors" in goals:
+        checks["errors == 0"] = summary["errors"] <= goals["max_errors"]
+    return checks
+
+
+def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds, connections,
+                threads, warmup, in_process_seconds, workers=None):
+    """The figures of one artifact; the server is always stopped on return."""
+    from nlu import load_model
+
+    model = load_model(model_dir)
+    profile = model.profile
+    say = lambda message: print(f"[{profile}] {message}", file=sys.stderr)  # noqa: E731
+
+    scratch = Path(scratch)
+    bodies = scratch / "bodies.jsonl"
+    bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
+                              for t in texts), encoding="utf-8")
+    script = scratch / "parse.lua"
+    script.write_text(WRK_SCRIPT)
+
+    server = ServerProcess(model_dir, scratch, workers=workers, domain_dir=domain_dir, env={
+        "NLU_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}", "NLU_ACCESS_LOG": "false",
+        "NLU_ADMIN_TOKEN": secrets.token_urlsafe(16)})
+    try:
+        say(f"server on port {server.port}" + (f", {workers} workers" if workers else ""))
+        started = time.perf_counter()
+        server.wait_ready()
+        startup = time.perf_counter() - started
+        answer = server.parse(texts[0])  # one real answer first: the route works
+        if "intent" not in answer or "message_id" not in answer:
+            raise BenchmarkError(f"unexpected {PARSE_PATH} answer: {json.dumps(answer)[:300]}")
+        if warmup > 0:
+            say(f"warm-up: {warmup:g} s of load")
+            run_wrk(wrk, server.url, script, bodies, warmup, connections, threads)
+        per_round = duration / rounds
+
+        def measure_in_process():
+            with Probe(server) as probe:
+                in_process.append(in_process_throughput(model, texts, in_process_seconds))
+            other_in_process.append(probe.other_cores)
+
+        in_process, other_in_process, results, probes, batch_sums = [], [], [], [], []
+        measure_in_process()
+        for number in range(rounds):
+            say(f"round {number + 1}/{rounds}: in-process {in_process[-1]:g} texts/s; "
+                f"wrk {per_round:g} s at {connections} connections")
+            batch_before = _histogram_totals(server.metrics(), "nlu_batch_size")
+            with Probe(server) as probe:
+                results.append(run_wrk(wrk, server.url, script, bodies, per_round,
+                                       connections, threads))
+            probes.append(probe)
+            batch_after = _histogram_totals(server.metrics(), "nlu_batch_size")
+            batch_sums.append([a - b for a, b in zip(batch_after, batch_before)])
+            measure_in_process()
+    finally:
+        server.stop()
+
+    effective_workers = workers or int(os.environ.get("NLU_WORKERS") or 1)
+    rounds_out = []
+    for number, result in enumerate(results):
+        reference = statistics.mean(in_process[number:number + 2])
+        texts_sum, batches = batch_sums[number]
+        cpu = probes[number].server_cpu_seconds
+        rounds_out.append({
+            "requests_per_s": result["requests_per_s"],
+            "latency_ms": result["latency_ms"],
+            "errors": result["errors"],
+            "in_process_texts_per_s": round(reference, 1),
+            "ratio": round(result["requests_per_s"] / reference, 3),
+            "server_cpu_ms_per_request": (round(cpu * 1000 / result["requests"], 3)
+                                          if cpu is not None and result["requests"]
+                                          else None),
+            # /metrics is per process: with several workers it tells about one of them.
+            "mean_batch_size": (round(texts_sum / batches, 1)
+                                if batches and effective_workers == 1 else None),
+            # Cores used by processes other than the benchmark's, during the load and
+            # during the in-process measurements around it: the figures are only as good
+            # as these are near 0 (a 2-core machine shared with test runs is not).
+            "other_processes_cores": {
+                "during_load": probes[number].other_cores,
+                "during_in_process": _mean_or_none(other_in_process[number:number + 2])},
+        })
+    total_requests = sum(r["requests"] for r in results)
+    errors = {key: sum(r["errors"][key] for r in results) for key in results[0]["errors"]}
+    summary = {
+        "requests_per_s": _median([r["requests_per_s"] for r in rounds_out]),
+        "latency_ms": {key: _median([r["latency_ms"][key] for r in rounds_out])
+                       for key in ("p50", "p95", "p99")},
+        "errors": errors["total"],
+        "in_process_texts_per_s": _median(in_process),
+        "ratio": _median([r["ratio"] for r in rounds_out]),
+        "other_processes_cores": _median_or_none(
+            [r["other_processes_cores"]["during_load"] for r in rounds_out]),
+    }
+    summary["goals"] = check_goals(profile, summary, connections)
+    problems = server.log_problems()
+    if problems:
+        summary["server_log_problems"] = problems
+    return profile, {
+        "summary": summary,
+        "requests": total_requests,
+        "errors": errors,
+        "server": {"workers": effective_workers, "startup_s": round(startup, 2)},
+        "in_process": {"batch_size": BATCH_SIZE, "seconds_each": in_process_seconds,
+                       "texts_per_s": in_process},
+        "rounds": rounds_out,
+    }
+
+
+def _train(profile, train_paths, out):
+    from nlu import load_dataset, save_model, train
+
+    return save_model(train(load_dataset([str(p) for p in train_paths]), profile=profile), out)
+
+
+def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_paths=None,
+                       messages=None, domain_dir=None, duration=15.0, rounds=3,
+                       connections=32, threads=1, warmup=3.0, in_process_seconds=2.0,
+                       workers=None):
+    """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``.
+
+    ``workers`` maps a profile (or None, for every profile) to the server's worker
+    processes; without an entry the server's default (``NLU_WORKERS``, 1) is used.
+
+    Returns one JSON-ready dict: per profile a ``summary`` (medians over the rounds, the
+    goals and whether they were met) and every measurement behind it.
+    """
+    wrk = ensure_wrk()
+    version = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+    texts = load_messages(messages or DEFAULT_MESSAGES)
+    domain_dir = Path(domain_dir or DEFAULT_DOMAIN).resolve()
+    train_paths = [Path(p) for p in (train_paths or [DEFAULT_TRAIN])]
+    report = {"benchmark": "http", "endpoint": f"POST {PARSE_PATH}", "cpus": os.cpu_count(),
+              "wrk": (version.stdout or version.stderr).split("\n")[0].strip(),
+              "connections": connections, "wrk_threads": threads,
+              "duration_s": duration, "rounds": rounds, "warmup_s": warmup,
+              "messages": f"{messages or DEFAULT_MESSAGES} ({len(texts)})",
+              "profiles": {}}
+    with tempfile.TemporaryDirectory(prefix="nlu-bench-http-") as scratch:
+        if model_dirs:
+            artifacts = [Path(d).resolve() for d in model_dirs]
+        else:
+            artifacts = []
+            for profile in profiles:
+                print(f"[{profile}] training on {', '.join(map(str, train_paths))}",
+                      file=sys.stderr)
+                artifacts.append(_train(profile, train_paths,
+                                        Path(scratch) / f"model-{profile}"))
+            report["trained_on"] = [str(p) for p in train_paths]
+        workers = dict(workers or {})
+        for index, model_dir in enumerate(artifacts):
+            folder = Path(scratch) / f"run-{index}"
+            folder.mkdir()
+            profile = _profile_of(model_dir)
+            profile, figures = bench_model(
+                model_dir, wrk=wrk, texts=texts, domain_dir=domain_dir, scratch=folder,
+                duration=duration, rounds=rounds, connections=connections, threads=threads,
+                warmup=warmup, in_process_seconds=in_process_seconds,
+                workers=workers.get(profile, workers.get(None)))
+            if model_dirs:
+                figures["model"] = str(model_dir)
+            key = profile if profile not in report["profiles"] else f"{profile}-{index}"
+            report["profiles"][key] = figures
+    report["goals_met"] = all(all(f["summary"]["goals"].values())
+                              for f in report["profiles"].values())
+    return report
+
+
+def _profile_of(model_dir):
+    from nlu.model.artifacts import read_manifest
+
+    return read_manifest(model_dir).get("profile")
+
+
+def main(argv=None):
+    """``python -m benchmarks.http [options]``: print the JSON report; exit 1 on a failure
+    (or on a goal not met, with ``--check``), 2 on bad arguments."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.http", description=(
+        "nlu serve in its own process driven by wrk, beside the model's in-process "
+        "throughput, for each profile"))
+    parser.add_argument("--profile", choices=("fast", "accurate"), action="append",
+                        help="profile(s) to train and serve (default both)")
+    parser.add_argument("--model", action="append", metavar="DIR",
+                        help="serve this artifact instead of training one per profile "
+                             "(repeatable)")
+    parser.add_argument("--data", action="append", metavar="PATH",
+                        help="training data for the models (default data/intents_id.yaml)")
+    parser.add_argument("--messages", metavar="FILE", help=".jsonl whose texts are POSTed "
+                        "(default data/test_id.jsonl)")
+    parser.add_argument("--duration", type=_positive(float), default=15.0, metavar="S",
+                        help="seconds of measured load per profile, split over the rounds")
+    parser.add_argument("--rounds", type=_positive(int), default=3, metavar="N",
+                        help="load runs per profile, each between two in-process measurements")
+    parser.add_argument("--warmup", type=float, default=3.0, metavar="S",
+                        help="seconds of load before measuring")
+    parser.add_argument("--connections", type=_positive(int), default=32, metavar="N")
+    parser.add_argument("--threads", type=_positive(int), default=1, metavar="N",
+                        help="wrk threads (default 1: leaves the cores to the server)")
+    parser.add_argument("--workers", type=_workers, action="append", metavar="[PROFILE=]N",
+                        help="server worker processes, for every profile or one (fast=2)")
+    parser.add_argument("--check", action="store_true",
+                        help="exit with status 1 when a goal is not met")
+    args = parser.parse_args(argv)
+    if args.model and args.profile:
+        parser.error("give --profile or --model, not both")
+    try:
+        report = run_http_benchmark(
+            profiles=args.profile or ("fast", "accurate"), model_dirs=args.model,
+            train_paths=args.data, messages=args.messages, duration=args.duration,
+            rounds=args.rounds, connections=args.connections, threads=args.threads,
+            warmup=args.warmup, workers=dict(args.workers or ()))
+    except (BenchmarkError, ServerError, NLUError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2))
+    if args.check and not report["goals_met"]:
+        print("error: goals not met (see \"goals\")", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _positive(kind):
+    def parse(value):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError("must be more than 0")
+        return number
+    return parse
+
+
+def _workers(value):
+    """``N`` or ``PROFILE=N``: ``(profile or None, N)``."""
+    profile, _, number = value.rpartition("=")
+    if profile and profile not in ("fast", "accurate"):
+        raise argparse.ArgumentTypeError(f"unknown profile {profile!r}")
+    return profile or None, _positive(int)(number)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The help-desk assistant around a model: knowledge base, routes, replies, conversations."""

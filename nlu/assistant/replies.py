@@ -1,0 +1,94 @@
+"""What the bot says to customers, in both reply languages: reply texts, intent names,
+and reading bilingual texts from the domain's YAML files."""
+
+__all__ = ["Replies", "load_replies", "reply_language", "bilingual", "REPLY_KEYS"]
+
+from dataclasses import dataclass
+
+from ..data.yamlfile import line_of, read_yaml
+from ..errors import DataError, Problem
+from ..vocabulary import REPLY_LANGUAGES
+
+#: The texts data/replies.yaml must define.
+REPLY_KEYS = ("invoice_chat", "live_chat", "resolution_center", "seller_wait",
+              "seller_escalate", "urgent", "rephrase", "rephrase_suggestions", "handoff",
+              "kb_answer")
+
+
+def reply_language(lang):
+    """The language to answer in: English for English, Indonesian for Indonesian and mixed."""
+    return "en" if lang == "en" else "id"
+
+
+@dataclass(frozen=True)
+class Replies:
+    """Reply texts ``{key: {lang: text}}`` and intent names ``{intent: {lang: name}}``."""
+
+    texts: dict
+    intent_names: dict
+
+    def say(self, key, lang, **values):
+        return self.texts[key][lang].format(**values)
+
+    def name(self, intent, lang):
+        return self.intent_names.get(intent, {}).get(lang, intent)
+
+
+def load_replies(path):
+    """Read reply texts and intent names from YAML (see data/replies.yaml).
+
+    Raises
+    ------
+    DataError
+        Listing every missing key or language as ``path:line: message``.
+    """
+    doc, problems = read_yaml(path)
+    texts, names = {}, {}
+    if doc is not None:
+        node = doc.get("replies") if isinstance(doc, dict) else None
+        if not isinstance(node, dict):
+            problems.append(Problem(str(path), 1, "expected 'replies:' with reply texts"))
+            node = {}
+        for key in REPLY_KEYS:
+            if key not in node:
+                problems.append(Problem(str(path), line_of(doc, key="replies"),
+                                        f"reply {key!r} is missing"))
+                continue
+            texts[key], bad = bilingual(node, key, path, f"reply {key!r}")
+            problems += bad
+        for key in node:
+            if key not in REPLY_KEYS:
+                problems.append(Problem(str(path), line_of(node, key=key),
+                                        f"unknown reply {key!r}"))
+        intent_node = doc.get("intent_names") or {}
+        for intent in intent_node:
+            names[intent], bad = bilingual(intent_node, intent, path, f"intent name {intent!r}")
+            problems += bad
+    if problems:
+        raise DataError(problems)
+    return Replies(texts, names)
+
+
+def bilingual(parent, key, path, what, kind=str):
+    """Read ``parent[key]`` as ``{"id": ..., "en": ...}``; return ``(value, problems)``.
+
+    ``kind`` is the type of each language's value (``str`` or ``list`` of str).
+    """
+    node = parent.get(key) if isinstance(parent, dict) else None
+    line = line_of(parent, key=key) or line_of(parent)
+    if not isinstance(node, dict):
+        return None, [Problem(str(path), line, f"{what}: expected texts for 'id' and 'en'")]
+    problems, value = [], {}
+    for lang in REPLY_LANGUAGES:
+        text = node.get(lang)
+        ok = (isinstance(text, str) and text.strip()) if kind is str else (
+            isinstance(text, list) and all(isinstance(t, str) and t.strip() for t in text))
+        if not ok:
+            problems.append(Problem(str(path), line_of(node, key=lang) or line,
+                                    f"{what}: missing or empty {lang!r} text"))
+        else:
+            value[lang] = str(text).strip() if kind is str else [str(t) for t in text]
+    extra = [k for k in node if k not in REPLY_LANGUAGES]
+    problems += [Problem(str(path), line_of(node, key=k), f"{what}: unknown language {k!r}")
+                 for k in extra]
+    return (value if not problems else None), problems

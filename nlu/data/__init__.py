@@ -1,0 +1,1 @@
+"""Labelled messages: the dataset, reading and writing the formats users bring."""

@@ -1,0 +1,2 @@
+"""The classifier: features, sentence encoders, the estimator and its fallback, predictions,
+the trained model and its artifacts."""

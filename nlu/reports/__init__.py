@@ -1,0 +1,1 @@
+"""Measuring models: evaluation reports, analyses for notebooks, plots, benchmarks."""

@@ -1,0 +1,2 @@
+"""Text processing of customer messages: normalization, language, entities, masking of
+personal data."""

@@ -1,0 +1,31 @@
+"""The engine: an artifact with the domain around it, from end to end."""
+
+from pathlib import Path
+
+import pytest
+
+from nlu.assistant.conversation import ConversationState
+from nlu.assistant.engine import Engine
+from nlu.errors import ArtifactError, DataError
+
+DATA = Path(__file__).resolve().parents[3] / "data"
+
+
+def test_an_engine_predicts_and_replies(saved_model_dir):
+    engine = Engine.load(saved_model_dir, DATA)
+    assert engine.version == saved_model_dir.name
+    assert engine.manifest["profile"] == "fast"
+    [prediction] = engine.predict(["batalin pesanan dong"])
+    assert prediction.intent == "cancel_order"
+    reply, state = engine.respond(prediction)
+    assert reply.route == "invoice_chat" and reply.steps
+    assert state == ConversationState()
+
+
+def test_unusable_paths_and_domain_folders_are_library_errors(saved_model_dir, tmp_path):
+    with pytest.raises(ArtifactError, match="not a usable path"):
+        Engine.load("bad\0path", DATA)
+    with pytest.raises(ArtifactError, match="no model artifact here"):
+        Engine.load(tmp_path / "missing", DATA)
+    with pytest.raises(DataError, match="no such file"):
+        Engine.load(saved_model_dir, tmp_path)

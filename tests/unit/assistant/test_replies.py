@@ -1,0 +1,31 @@
+"""Reply texts and the bilingual texts of the domain files."""
+
+import pytest
+
+from nlu.assistant.replies import Replies, bilingual, reply_language
+from nlu.data.yamlfile import read_yaml
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "en"), ("id", "id"), ("mixed", "id")])
+def test_mixed_and_indonesian_messages_are_answered_in_indonesian(lang, expected):
+    assert reply_language(lang) == expected
+
+
+def test_replies_fill_their_placeholders_and_name_intents():
+    replies = Replies({"wait": {"id": "Tunggu {days} hari", "en": "Wait {days} days"}},
+                      {"cancel_order": {"id": "Batalkan pesanan", "en": "Cancel an order"}})
+    assert replies.say("wait", "en", days=2) == "Wait 2 days"
+    assert replies.name("cancel_order", "id") == "Batalkan pesanan"
+    assert replies.name("unnamed", "en") == "unnamed"
+
+
+def test_bilingual_texts_need_both_languages_and_say_where(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("a:\n  id: halo\n  en: hello\nb:\n  id: halo\n  fr: bonjour\n",
+                    encoding="utf-8")
+    doc, _ = read_yaml(path)
+    assert bilingual(doc, "a", path, "greeting") == ({"id": "halo", "en": "hello"}, [])
+    value, problems = bilingual(doc, "b", path, "greeting")
+    assert value is None
+    assert [str(p) for p in problems] == [f"{path}:4: greeting: missing or empty 'en' text",
+                                          f"{path}:6: greeting: unknown language 'fr'"]

@@ -1,0 +1,189 @@
+"""The store on SQLite: WAL, Alembic migrations, predictions, feedback, leads, sessions.
+
+PostgreSQL is exercised by tests/e2e/test_concurrency.py against a real server.
+"""
+
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select, text
+
+from nlu.errors import NLUError, UnknownMessage
+from nlu.feedback.store import Store, hash_token, head_revision
+from nlu.feedback.tables import leads, utcnow
+
+TABLES = {"alembic_version", "predictions", "sessions", "feedback", "reviews", "leads"}
+
+
+def prediction(message_id="m1", **overrides):
+    row = dict(message_id=message_id, created_at=datetime(2026, 11, 20, 10, 30),
+               session_id="s-1", model_version="20261120-fast", endpoint="chat",
+               text="hp saya [PHONE], paket belum sampai", lang="id",
+               intent="item_not_received", top_intent="item_not_received", confidence=0.81,
+               margin=0.62, ranking=[{"intent": "item_not_received", "confidence": 0.81},
+                                     {"intent": "track_order", "confidence": 0.19}],
+               route="invoice_chat", fallback=None)
+    return {**row, **overrides}
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "sub" / "nlu.db"
+
+
+@pytest.fixture
+def store(db_path):
+    store = Store(f"sqlite:///{db_path}")
+    store.migrate()
+    yield store
+    store.dispose()
+
+
+def test_the_default_backend_is_a_sqlite_file_in_wal_mode(store, db_path):
+    assert store.engine.dialect.name == "sqlite"
+    assert db_path.is_file()  # the parent folder was created
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    # WAL is a property of the file: a plain sqlite3 connection sees it too.
+    with sqlite3.connect(db_path) as plain:
+        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_migrate_creates_every_table_at_the_alembic_head(store):
+    assert set(inspect(store.engine).get_table_names()) == TABLES
+    with store.engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [v[0] for v in versions] == [head_revision()]
+
+
+def test_migrating_twice_is_a_no_op_and_keeps_the_data(store, db_path):
+    store.add_predictions([prediction()])
+    token = store.add_lead("Sari")
+    again = Store(f"sqlite:///{db_path}")
+    again.migrate()
+    again.migrate()
+    with again.engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert [v[0] for v in versions] == [head_revision()]
+    assert set(inspect(again.engine).get_table_names()) == TABLES
+    assert again.get_prediction("m1")["text"] == "hp saya [PHONE], paket belum sampai"
+    assert again.lead_for_token(token) == "Sari"
+    again.dispose()
+
+
+def test_a_bad_url_is_an_nlu_error():
+    with pytest.raises(NLUError, match="database URL 'nosuchdb://x'"):
+        Store("nosuchdb://x")
+
+
+def test_a_postgresql_url_gets_a_postgresql_engine():
+    # No connection is made until first use; the dialect follows the URL.
+    store = Store("postgresql+psycopg://postgres@127.0.0.1:1/postgres")
+    assert store.engine.dialect.name == "postgresql"
+    assert store.engine.dialect.driver == "psycopg"
+
+
+def test_migrating_an_unreachable_database_is_an_nlu_error():
+    store = Store("postgresql+psycopg://postgres@127.0.0.1:1/postgres")
+    with pytest.raises(NLUError, match="cannot open or migrate: connection failed"):
+        store.migrate()
+
+
+def test_a_prediction_is_stored_with_every_field(store):
+    row = prediction()
+    store.add_predictions([dict(row)])
+    stored = store.get_prediction("m1")
+    sample = stored.pop("sample")
+    assert 0.0 <= sample < 1.0
+    assert stored == row
+
+
+def test_a_fallback_prediction_keeps_its_ranking_and_reason(store):
+    row = prediction("m2", intent=None, route=None, fallback="low_confidence",
+                     confidence=0.31, margin=0.02, session_id=None, endpoint="parse")
+    store.add_predictions([dict(row)])
+    stored = store.get_prediction("m2")
+    assert stored["intent"] is None and stored["top_intent"] == "item_not_received"
+    assert stored["fallback"] == "low_confidence"
+    assert stored["ranking"][1] == {"intent": "track_order", "confidence": 0.19}
+    assert stored["session_id"] is None
+
+
+def test_unknown_prediction_is_none(store):
+    assert store.get_prediction("nope") is None
+
+
+def test_no_rows_is_nothing_to_do(store):
+    store.add_predictions([])
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM predictions")).scalar() == 0
+
+
+def test_feedback_is_stored_against_its_prediction(store):
+    store.add_predictions([prediction()])
+    first = store.add_feedback("m1", "customer", comment="tidak membantu")
+    second = store.add_feedback("m1", "agent", correct_intent="track_order",
+                                correct_route="answer")
+    assert second == first + 1
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT message_id, source, correct_intent, correct_route, comment, created_at "
+            "FROM feedback ORDER BY id")).all()
+    assert [tuple(r[:5]) for r in rows] == [
+        ("m1", "customer", None, None, "tidak membantu"),
+        ("m1", "agent", "track_order", "answer", None)]
+    assert all(r[5] is not None for r in rows)
+
+
+def test_feedback_on_an_unknown_message_is_refused(store):
+    with pytest.raises(UnknownMessage, match="unknown message_id 'nope'"):
+        store.add_feedback("nope", "customer")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM feedback")).scalar() == 0
+
+
+def test_a_lead_token_is_stored_only_as_its_hash(store, db_path):
+    token = store.add_lead("Sari")
+    assert len(token) >= 32
+    with store.engine.connect() as connection:
+        row = connection.execute(select(leads)).mappings().one()
+    assert row["name"] == "Sari"
+    assert row["token_hash"] == hash_token(token) != token
+    assert token not in " ".join(str(v) for v in row.values())
+    store.dispose()
+    for path in db_path.parent.iterdir():  # the file, and the WAL if it is still there
+        assert token.encode() not in path.read_bytes()
+
+
+def test_lead_tokens_identify_their_lead(store):
+    sari, budi = store.add_lead("Sari"), store.add_lead("Budi")
+    assert sari != budi
+    assert store.lead_for_token(sari) == "Sari"
+    assert store.lead_for_token(budi) == "Budi"
+    assert store.lead_for_token(sari + "x") is None
+    assert store.lead_for_token("") is None
+
+
+def test_a_lead_name_is_unique(store):
+    store.add_lead("Sari")
+    with pytest.raises(NLUError, match="a lead named 'Sari' already exists"):
+        store.add_lead("Sari")
+
+
+def test_conversation_state_round_trip_and_expiry(store):
+    assert store.load_session("s-1") is None
+    store.save_session("s-1", {"misses": 2, "lang": "id"}, ttl_seconds=60)
+    assert store.load_session("s-1") == {"misses": 2, "lang": "id"}
+    store.save_session("s-1", {"misses": 1}, ttl_seconds=60)
+    assert store.load_session("s-1") == {"misses": 1}
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE sessions SET expires_at = :t"),
+                           {"t": utcnow() - timedelta(seconds=1)})
+    assert store.load_session("s-1") is None
+    # Expired sessions are swept when another is saved.
+    store.save_session("s-2", {"misses": 1}, ttl_seconds=60)
+    with store.engine.connect() as connection:
+        assert [r[0] for r in connection.execute(text("SELECT session_id FROM sessions"))] \
+            == ["s-2"]

@@ -1,0 +1,186 @@
+import json
+import os
+import shutil
+
+import pytest
+import sklearn
+
+from nlu.errors import ArtifactError, IncompatibleArtifactError
+from nlu.model.artifacts import (
+    FORMAT_VERSION,
+    load_model,
+    point_link,
+    read_manifest,
+    save_model,
+)
+
+TEXTS = ["halo kak", "batalin pesanan INV/20261103/MPL/3456789012", "resep rendang",
+         "refund Rp150.000 belum masuk", "mau ngomong sama cs"]
+
+
+@pytest.fixture
+def artifact(saved_model_dir, tmp_path):
+    """A private copy of the saved model, free to damage."""
+    return shutil.copytree(saved_model_dir, tmp_path / "model")
+
+
+def edit_manifest(path, change):
+    manifest_file = path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    change(manifest)
+    manifest_file.write_text(json.dumps(manifest))
+
+
+def test_round_trip_gives_identical_predictions(fast_model, saved_model_dir):
+    loaded = load_model(saved_model_dir)
+    assert loaded.predict(TEXTS) == fast_model.predict(TEXTS)
+    assert loaded.predict(TEXTS, threshold=0.9, margin=0.2) == \
+        fast_model.predict(TEXTS, threshold=0.9, margin=0.2)
+    assert loaded.thresholds == fast_model.thresholds
+    assert loaded.intent_routes == fast_model.intent_routes
+    assert loaded.classes == fast_model.classes
+    assert loaded.profile == "fast"
+    assert loaded.metrics == fast_model.metrics
+    assert loaded.data_sha256 == fast_model.data_sha256
+
+
+def test_manifest_records_what_the_model_needs(fast_model, saved_model_dir):
+    manifest = read_manifest(saved_model_dir)
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["version"] == saved_model_dir.name
+    assert manifest["profile"] == "fast"
+    assert manifest["labels"] == fast_model.labels
+    assert manifest["classes"] == fast_model.classes
+    assert manifest["intent_routes"] == fast_model.intent_routes
+    assert manifest["thresholds"] == {"threshold": fast_model.thresholds.threshold,
+                                      "margin": fast_model.thresholds.margin}
+    assert manifest["library_versions"]["scikit-learn"] == sklearn.__version__
+    assert manifest["training_data_sha256"] == fast_model.data_sha256
+    assert set(manifest["files"]) == {"pipeline.joblib"}
+    assert sorted(p.name for p in saved_model_dir.iterdir()) == ["manifest.json",
+                                                                  "pipeline.joblib"]
+
+
+def test_save_refuses_an_existing_directory(fast_model, tmp_path):
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    with pytest.raises(ArtifactError, match="already exists; artifacts are never overwritten"):
+        save_model(fast_model, target)
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def test_save_leaves_no_staging_directory(fast_model, tmp_path):
+    save_model(fast_model, tmp_path / "a" / "model")
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["model"]
+
+
+def test_load_missing_directory(tmp_path):
+    with pytest.raises(ArtifactError, match=r"nope: no model artifact here \(not a directory\)"):
+        load_model(tmp_path / "nope")
+
+
+def test_load_directory_without_manifest(tmp_path):
+    with pytest.raises(ArtifactError, match=r"not a model artifact \(manifest.json is missing\)"):
+        load_model(tmp_path)
+
+
+def test_load_corrupt_manifest_json(artifact):
+    (artifact / "manifest.json").write_text('{"format_version": 1,')
+    with pytest.raises(ArtifactError, match=r"manifest.json: corrupt manifest: "):
+        load_model(artifact)
+
+
+def test_load_manifest_without_format_version(artifact):
+    (artifact / "manifest.json").write_text("[]")
+    with pytest.raises(ArtifactError, match="corrupt manifest: no format_version"):
+        load_model(artifact)
+
+
+def test_load_manifest_missing_a_key(artifact):
+    edit_manifest(artifact, lambda m: m.pop("thresholds"))
+    with pytest.raises(ArtifactError, match="corrupt manifest: missing or bad 'thresholds'"):
+        load_model(artifact)
+
+
+def test_load_truncated_pipeline(artifact):
+    pipeline = artifact / "pipeline.joblib"
+    pipeline.write_bytes(pipeline.read_bytes()[:1000])
+    with pytest.raises(ArtifactError, match=r"pipeline.joblib: truncated or corrupt "
+                                            r"\(checksum mismatch\)"):
+        load_model(artifact)
+
+
+def test_load_missing_pipeline(artifact):
+    (artifact / "pipeline.joblib").unlink()
+    with pytest.raises(ArtifactError, match="pipeline.joblib: missing"):
+        load_model(artifact)
+
+
+def test_load_other_format_version(artifact):
+    edit_manifest(artifact, lambda m: m.update(format_version=FORMAT_VERSION + 1))
+    with pytest.raises(IncompatibleArtifactError) as caught:
+        load_model(artifact)
+    assert str(caught.value) == (f"{artifact}: artifact format {FORMAT_VERSION + 1}, this "
+                                 f"version of nlu reads format {FORMAT_VERSION}; retrain the "
+                                 "model")
+
+
+def test_load_other_scikit_learn_version_names_both(artifact):
+    edit_manifest(artifact, lambda m: m["library_versions"].update({"scikit-learn": "1.0.2"}))
+    with pytest.raises(IncompatibleArtifactError) as caught:
+        load_model(artifact)
+    message = str(caught.value)
+    assert "written with scikit-learn 1.0.2" in message
+    assert f"installed scikit-learn is {sklearn.__version__}" in message
+    assert "scikit-learn==1.0.2" in message
+
+
+def test_incompatible_is_an_artifact_error():
+    assert issubclass(IncompatibleArtifactError, ArtifactError)
+
+
+def test_load_pipeline_whose_classes_differ_from_the_manifest(artifact):
+    edit_manifest(artifact, lambda m: m.update(classes=m["classes"][:-1]))
+    with pytest.raises(ArtifactError, match="the pipeline's classes do not match the manifest"):
+        load_model(artifact)
+
+
+def test_point_link_swaps_a_symlink(saved_model_dir, tmp_path):
+    second = shutil.copytree(saved_model_dir, tmp_path / "v2")
+    link = tmp_path / "current"
+    point_link(link, saved_model_dir)
+    assert link.is_symlink()
+    assert link.resolve() == saved_model_dir.resolve()
+    point_link(link, second)
+    assert link.resolve() == second.resolve()
+    # Relative, so the models directory can move as a whole.
+    assert not os.path.isabs(os.readlink(link))
+    assert load_model(link).classes == load_model(second).classes
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "v2"]
+
+
+def test_point_link_refuses_to_replace_a_real_directory(saved_model_dir, tmp_path):
+    real = tmp_path / "current"
+    real.mkdir()
+    with pytest.raises(ArtifactError, match="exists and is not a symlink"):
+        point_link(real, saved_model_dir)
+    assert real.is_dir() and not real.is_symlink()
+
+
+def test_a_pipeline_that_cannot_be_unpickled_is_named(saved_model_dir, tmp_path):
+    import hashlib
+
+    broken = tmp_path / "broken"
+    shutil.copytree(saved_model_dir, broken)
+    (broken / "pipeline.joblib").write_bytes(b"\x80\x04garbage")
+    manifest = json.loads((broken / "manifest.json").read_text())
+    manifest["files"]["pipeline.joblib"] = hashlib.sha256(b"\x80\x04garbage").hexdigest()
+    (broken / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match=r"pipeline\.joblib: corrupt, cannot be loaded"):
+        load_model(broken)
+
+
+def test_linking_into_a_missing_folder_is_an_artifact_error(saved_model_dir, tmp_path):
+    with pytest.raises(ArtifactError, match="is not a directory"):
+        point_link(tmp_path / "missing" / "current", saved_model_dir)

@@ -1,0 +1,184 @@
+"""The commands of ``nlu``: each parses nothing and decides nothing, it calls the library
+and prints. Errors are the library's exceptions; :func:`training.cli.main` maps them to
+exit statuses."""
+
+import json
+import sys
+from pathlib import Path
+
+from nlu.data import readers, writers
+from nlu.data.writers import EXPORT_FORMATS
+from nlu.errors import DataError, NLUError, OutputError, Problem
+from nlu.model import artifacts
+from nlu.model.model import train as train_model
+from nlu.reports import benchmark, evaluation
+
+DEFAULT_PROFILE = "accurate"  # chosen by `make eval` on data/test_id.yaml (see README)
+CHECKOUT = Path(__file__).resolve().parents[1]
+BANKING77_DIRS = (Path("../shared/benchmarks/banking77"),
+                  CHECKOUT.parent / "shared" / "benchmarks" / "banking77")
+
+__all__ = ["UsageError", "EXPORT_FORMATS", "DEFAULT_PROFILE"]
+
+
+class UsageError(NLUError):
+    """Bad command-line input (exit status 2)."""
+
+
+def _load_data(args, require_examples=True):
+    dataset = readers.load_dataset(args.data, text_column=args.text_column,
+                                   label_column=args.label_column,
+                                   require_examples=require_examples)
+    _print_warnings(dataset.warnings)
+    return dataset
+
+
+def _print_warnings(warnings, limit=20):
+    for problem in warnings[:limit]:
+        print(f"warning: {problem}", file=sys.stderr)
+    if len(warnings) > limit:
+        print(f"warning: ... and {len(warnings) - limit} more warnings", file=sys.stderr)
+
+
+def train(args):
+    if Path(args.out).exists():
+        raise UsageError(f"{args.out}: already exists; artifacts are never overwritten")
+    dataset = _load_data(args)
+    fitted = train_model(dataset, profile=args.profile, embedding_model=args.embedding_model)
+    path = artifacts.save_model(fitted, args.out)
+    if args.link:
+        artifacts.point_link(args.link, path)
+    summary = {"artifact": str(path), "profile": fitted.profile, "examples": len(dataset),
+               "intents": len(fitted.labels), "training_seconds": fitted.training_seconds,
+               "thresholds": vars(fitted.thresholds), "cv_metrics": fitted.metrics}
+    print(json.dumps(summary, indent=2))
+
+
+def predict(args):
+    if (args.text is None) == (args.input is None):
+        raise UsageError("give either one message or --input FILE")
+    if args.text is not None and not args.text.strip():
+        raise UsageError("empty text")
+    loaded = artifacts.load_model(args.model)
+    options = dict(threshold=args.threshold, margin=args.margin)
+    with_route = bool(loaded.intent_routes)
+    if args.text is not None:
+        prediction = loaded.predict([args.text], **options)[0]
+        print(json.dumps(prediction.to_dict(with_route), ensure_ascii=False))
+        return
+    if args.output is None:
+        raise UsageError("--input needs --output FILE (or '-' for stdout)")
+    batches = readers.iter_texts(args.input, text_column=args.text_column,
+                                 batch_size=args.batch_size)
+    output = sys.stdout if args.output == "-" else _open_output(args.output)
+    try:
+        for batch in batches:
+            for prediction in loaded.predict(batch, **options):
+                output.write(json.dumps(prediction.to_dict(with_route), ensure_ascii=False)
+                             + "\n")
+    finally:
+        if output is not sys.stdout:
+            output.close()
+
+
+def _open_output(path):
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def evaluate(args):
+    loaded = artifacts.load_model(args.model).with_thresholds(args.threshold, args.margin)
+    report = evaluation.evaluate(loaded, _load_data(args, require_examples=False))
+    report.write(args.report)
+    print(json.dumps(report.metrics, indent=2))
+    print(f"report written to {args.report}/report.md", file=sys.stderr)
+
+
+def benchmark_banking77(args):
+    folder = Path(args.dir) if args.dir else next(
+        (d for d in BANKING77_DIRS if (d / "train.csv").is_file()), None)
+    if folder is None or not (folder / "train.csv").is_file():
+        raise DataError([Problem(str(folder or BANKING77_DIRS[0]), None,
+                                 "no train.csv/test.csv for banking77 (use --dir)")])
+    results = benchmark.run_benchmark(folder / "train.csv", folder / "test.csv",
+                                      profiles=args.profile or ("fast", "accurate"),
+                                      label_column="category")
+    print(json.dumps({"benchmark": "banking77", "profiles": results}, indent=2))
+
+
+def benchmark_http(args):
+    """The checkout's HTTP benchmark (benchmarks/http.py): developer tooling, not installed."""
+    if not (CHECKOUT / "benchmarks" / "http.py").is_file():
+        raise UsageError("the HTTP benchmark is developer tooling in the repository's "
+                         "benchmarks/ folder; run `make bench` from a checkout")
+    if str(CHECKOUT) not in sys.path:
+        sys.path.insert(0, str(CHECKOUT))
+    from benchmarks.http import main
+
+    return main(args.options)
+
+
+def serve(args):
+    from serve.launch import run_server
+
+    options = {"model_dir": args.model, "domain_dir": args.domain, "host": args.host,
+               "port": args.port, "workers": args.workers}
+    run_server({k: v for k, v in options.items() if v is not None})
+
+
+def _open_store(url, must_exist=False):
+    from nlu.feedback.store import Store
+
+    if must_exist and url.startswith("sqlite:///") and \
+            not Path(url.removeprefix("sqlite:///")).exists():
+        raise UsageError(f"--db {url}: no such database file")
+    store = Store(url)
+    store.migrate()
+    return store
+
+
+def add_lead(args):
+    if not args.name.strip():
+        raise UsageError("a lead needs a name")
+    token = _open_store(args.db).add_lead(args.name)
+    print(f"lead {args.name!r} created; their token (shown once, stored hashed):\n{token}")
+
+
+def review_export(args):
+    from nlu.feedback.queue import ReviewQueue
+
+    dataset = ReviewQueue(_open_store(args.db, must_exist=True), labels=(),
+                          intent_routes={}).reviewed_dataset()
+    writers.export_dataset(dataset, args.out, args.format)
+    print(f"wrote {len(dataset)} reviewed messages to {args.out}", file=sys.stderr)
+
+
+def promote(args):
+    from nlu.feedback.promotion import compare_models
+    from nlu.feedback.promotion import promote as move_link
+
+    test = readers.load_dataset(args.test, require_examples=False)
+    comparison = compare_models(args.candidate, args.current, test, args.max_drop)
+    if comparison.current is not None:
+        print(comparison.to_frame().to_string(float_format=lambda v: f"{v:.4f}"))
+    if not move_link(comparison, args.candidate, args.current):
+        for refusal in comparison.refusals:
+            print(f"not promoted: {refusal}", file=sys.stderr)
+        return 3
+    first = " (there was no current model)" if comparison.current is None else ""
+    print(f"promoted{first}: {args.current} -> {args.candidate} (reload the server: "
+          "POST /v1/admin/reload)")
+
+
+def validate(args):
+    dataset = _load_data(args)
+    print(f"ok: {len(dataset)} examples, {len(dataset.intents)} declared intents")
+    if len(dataset):
+        print(dataset.summary().to_string())
+
+
+def export(args):
+    writers.export_dataset(_load_data(args), args.out, args.format)
+    print(f"wrote {args.out}", file=sys.stderr)
