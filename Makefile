@@ -42,14 +42,21 @@ bench: install
 	$(NLU) benchmark banking77
 	$(PY) -m benchmarks.http
 
-# Trains both profiles on the training data and writes reports on both evaluation sets:
-# reports/<profile>/ (test_id) and reports/<profile>-informal/ (informal posts, no digits).
+# Trains both profiles and reports, for each, on the real customer reviews first (all lines
+# and the `sure` subset; ../shared/benchmarks/real_reviews_dev, skipped with a message when
+# absent), then on the project's own sets (test_id with the robustness report):
+# reports/<profile>-real/, reports/<profile>/, reports/<profile>-informal/.
+REAL_DEV := ../shared/benchmarks/real_reviews_dev/dev.jsonl
 eval: install
 	@set -e; for profile in accurate fast; do \
 	  out=models/eval/$$profile-$(STAMP_NOW); \
 	  $(NLU) train --data $(DATA) --profile $$profile --out $$out > /dev/null; \
+	  if [ -f $(REAL_DEV) ]; then \
+	    echo "== $$profile on $(REAL_DEV) (real customers)"; \
+	    $(NLU) evaluate --model $$out --data $(REAL_DEV) --subset sure --report reports/$$profile-real; \
+	  else echo "== $(REAL_DEV) is missing: no real-text figures (see README)"; fi; \
 	  echo "== $$profile on $(TEST_DATA)"; \
-	  $(NLU) evaluate --model $$out --data $(TEST_DATA) --report reports/$$profile; \
+	  $(NLU) evaluate --model $$out --data $(TEST_DATA) --robustness --report reports/$$profile; \
 	  echo "== $$profile on $(INFORMAL_DATA)"; \
 	  $(NLU) evaluate --model $$out --data $(INFORMAL_DATA) --report reports/$$profile-informal; \
 	done

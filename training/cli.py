@@ -92,6 +92,12 @@ def _parser():
                    help="directory for report.json, report.md, confusion_matrix.png")
     p.add_argument("--threshold", type=_probability)
     p.add_argument("--margin", type=_probability)
+    p.add_argument("--subset", action="append", default=[], metavar="FLAG",
+                   help="also report the examples whose column FLAG is true (e.g. sure); "
+                        "repeatable")
+    p.add_argument("--robustness", action="store_true",
+                   help="also report accuracy on the in-scope messages rewritten with typos, "
+                        "abbreviations, casing, code-mixing and chatter")
     p.set_defaults(run=commands.evaluate)
 
     p = commands_.add_parser("benchmark", help="accuracy and speed on a public dataset, or "

@@ -89,10 +89,17 @@ def _open_output(path):
 
 
 def evaluate(args):
+    from nlu.reports.robustness import robustness_report
+
     loaded = artifacts.load_model(args.model).with_thresholds(args.threshold, args.margin)
-    report = evaluation.evaluate(loaded, _load_data(args, require_examples=False))
+    dataset = _load_data(args, require_examples=False)
+    report = evaluation.evaluate(loaded, dataset, subsets=args.subset)
+    if args.robustness:
+        report.robustness = robustness_report(loaded, dataset)
     report.write(args.report)
-    print(json.dumps(report.metrics, indent=2))
+    figures = report.to_dict()
+    print(json.dumps({k: figures[k] for k in ("metrics", "subsets", "robustness")}, indent=2,
+                     ensure_ascii=False))
     print(f"report written to {args.report}/report.md", file=sys.stderr)
 
 

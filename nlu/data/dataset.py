@@ -22,6 +22,8 @@ class Example:
     line: int | None = None
     #: "yaml" for the project's own format; duplicates there are errors, elsewhere warnings.
     source_format: str | None = field(default=None, compare=False)
+    #: The other columns of a table row that are true (e.g. ``sure``): report subsets.
+    flags: frozenset = field(default=frozenset(), compare=False)
 
     @property
     def location(self):

@@ -303,8 +303,10 @@ def _read_table(path, text_column, label_column):
             problems.append(Problem(name, line, "empty text"))
             continue
         lang, route = _optional(row.get("lang")), _optional(row.get("route"))
+        flags = frozenset(str(k) for k, v in row.items() if v is True
+                          or (isinstance(v, str) and v.strip().lower() == "true"))
         examples.append(Example(text, label, lang, route, name, line,
-                                path.suffix.lower().lstrip(".")))
+                                path.suffix.lower().lstrip("."), flags))
     return Dataset(tuple(examples)), problems
 
 

@@ -20,8 +20,10 @@ import joblib
 from ..data.dataset import IntentSpec
 from ..errors import ArtifactError, EmbeddingModelError, IncompatibleArtifactError
 from .fallback import Thresholds
+from .model import NLUModel, encoders
 
-FORMAT_VERSION = 1
+# 2: thresholds gained out_of_scope (the out-of-scope class no longer wins by argmax).
+FORMAT_VERSION = 2
 _PIPELINE = "pipeline.joblib"
 _MANIFEST = "manifest.json"
 # A pickled Pipeline is only safe to load with the versions that wrote it.
@@ -61,11 +63,11 @@ def save_model(model, path):
                         for i in model.intents.values()],
             "intent_routes": model.intent_routes,
             "embedding_model": model.embedding_model,
+            "encoders": [e.encoder_ for e in encoders(model.pipeline)],
             "library_versions": library_versions(),
             "training_data_sha256": model.data_sha256,
             "training_seconds": model.training_seconds,
-            "thresholds": {"threshold": model.thresholds.threshold,
-                           "margin": model.thresholds.margin},
+            "thresholds": vars(model.thresholds),
             "metrics": model.metrics,
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "files": {_PIPELINE: _sha256(staging / _PIPELINE)},
@@ -115,8 +117,6 @@ def load_model(path):
     IncompatibleArtifactError
         Written by another artifact format or library version (names both).
     """
-    from .model import NLUModel
-
     path = Path(path)
     manifest = read_manifest(path)
     try:
@@ -132,14 +132,21 @@ def load_model(path):
             raise ArtifactError(f"{pipeline_file}: corrupt, cannot be loaded: {exc}") from None
         intents = {i["id"]: IntentSpec(i["id"], i.get("route"), i.get("description", ""))
                    for i in manifest["intents"]}
-        thresholds = Thresholds(float(manifest["thresholds"]["threshold"]),
-                                float(manifest["thresholds"]["margin"]))
+        thresholds = Thresholds(**{k: float(v) for k, v in manifest["thresholds"].items()})
         model = NLUModel(pipeline, manifest["profile"], intents, thresholds,
                          manifest.get("embedding_model"), manifest.get("metrics", {}),
                          manifest.get("training_data_sha256", ""),
                          manifest.get("training_seconds", 0.0))
         if model.classes != manifest["classes"]:
             raise ArtifactError(f"{path}: the pipeline's classes do not match the manifest")
+        for encoder in encoders(pipeline):
+            mismatch = encoder.check_encoder()
+            if mismatch is not None:
+                (fitted, installed) = mismatch
+                raise IncompatibleArtifactError(
+                    f"{path}: trained with the encoder {fitted['name']} {fitted['version']}, "
+                    f"this machine has {installed['name']} {installed['version']}; retrain "
+                    "the model or install the encoder it was trained with")
         model.predict(["halo"])  # fail now, not on the first request (e.g. embedding model)
     except (ArtifactError, EmbeddingModelError):
         raise

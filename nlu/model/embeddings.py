@@ -6,7 +6,9 @@ first used: the ``fast`` profile never loads it.
 
 __all__ = ["SentenceEmbedder", "resolve_model_path", "DEFAULT_EMBEDDING_MODEL"]
 
+import hashlib
 import importlib
+import importlib.metadata
 import importlib.util
 from pathlib import Path
 
@@ -64,10 +66,32 @@ class SentenceEmbedder(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
 
     def fit(self, X, y=None):
-        self.dimension_ = self._encoder().get_embedding_dimension() if hasattr(
-            self._encoder(), "get_embedding_dimension") else self._encoder(
-        ).get_sentence_embedding_dimension()
+        self.encoder_ = self.installed_encoder()
+        encoder = self._encoder()
+        dimension = getattr(encoder, "get_embedding_dimension", None) \
+            or encoder.get_sentence_embedding_dimension
+        self.dimension_ = dimension()
         return self
+
+    def installed_encoder(self):
+        """``{"name", "version"}`` of the model this machine has under :attr:`model`: the
+        version of the package that ships it, or of the directory's config.json."""
+        path = resolve_model_path(self.model)
+        name = str(self.model).replace("-", "_")
+        try:
+            version = importlib.metadata.version(name)
+        except (importlib.metadata.PackageNotFoundError, ValueError):
+            config = path / "config.json"
+            version = (hashlib.sha256(config.read_bytes()).hexdigest()[:16]
+                       if config.is_file() else "unknown")
+        return {"name": str(self.model), "version": version}
+
+    def check_encoder(self):
+        """The encoder the model was fitted with, or None when it is the installed one."""
+        check_is_fitted(self, "dimension_")
+        fitted = getattr(self, "encoder_", None)
+        installed = self.installed_encoder()
+        return None if fitted in (None, installed) else (fitted, installed)
 
     def transform(self, X):
         check_is_fitted(self, "dimension_")

@@ -7,14 +7,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..text.normalize import Normalizer, load_slang
+from ..text.normalize import Normalizer, content_words, load_slang
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):
     """Texts -> normalized texts (see :class:`nlu.text.normalize.Normalizer`).
 
     ``fit`` keeps a copy of the slang lexicon (``slang_``), so a trained model goes on
-    normalizing as it was trained when the packaged lexicon is edited later.
+    normalizing as it was trained when the packaged lexicon is edited later, and the words
+    the training data holds as one-word messages (``lone_words_``).
 
     Parameters
     ----------
@@ -27,7 +28,20 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         self.slang_ = dict(load_slang() if self.slang is None else self.slang)
+        # The words the training data holds as whole messages on their own ("halo",
+        # "makasih", "mantap"): a one-word message that is not among them is a topic, not
+        # a request (see NLUModel.predict).
+        normalize = Normalizer(self.slang_)
+        self.lone_words_ = frozenset(words[0] for words in
+                                     (content_words(normalize(t)) for t in X) if len(words) == 1)
         return self
+
+    def lone_word(self, text):
+        """The content word of a one-word message the training data never held alone, or
+        None."""
+        check_is_fitted(self, "lone_words_")
+        words = content_words(Normalizer(self.slang_)(text))
+        return words[0] if len(words) == 1 and words[0] not in self.lone_words_ else None
 
     def transform(self, X):
         check_is_fitted(self, "slang_")

@@ -102,12 +102,13 @@ def sweep_thresholds(model, dataset, thresholds=None, margin=None):
     """
     thresholds = SWEEP_THRESHOLDS if thresholds is None else np.asarray(thresholds, float)
     margin = model.thresholds.margin if margin is None else float(margin)
+    level = model.thresholds.out_of_scope
     ranked = rank(model.predict_proba(dataset.texts), model.classes, OUT_OF_SCOPE)
     best = np.array(model.classes, dtype=object)[ranked.top]
     expected = [e.intent for e in dataset.examples]
     rows = []
     for threshold in thresholds:
-        reasons = ranked.reasons(Thresholds(float(threshold), margin))
+        reasons = ranked.reasons(Thresholds(float(threshold), margin, level))
         answered = [None if reason else intent for intent, reason in zip(best, reasons)]
         scores = scope_scores(expected, answered)
         correct = [a == e for a, e in zip(answered, expected)]

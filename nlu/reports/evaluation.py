@@ -25,6 +25,10 @@ class EvaluationReport:
     by_language: pd.DataFrame
     misclassified: pd.DataFrame
     predictions: pd.DataFrame = field(repr=False)
+    #: ``{flag: metrics}`` of the examples with that flag (e.g. the ``sure`` subset).
+    subsets: dict = field(default_factory=dict)
+    #: From :func:`nlu.reports.robustness.robustness_report`, when asked for.
+    robustness: pd.DataFrame | None = None
 
     def to_frame(self):
         """Per-intent precision, recall, F1 and support (one row per intent)."""
@@ -38,6 +42,8 @@ class EvaluationReport:
             "confusion_matrix": {"labels": list(self.confusion.columns),
                                  "matrix": self.confusion.values.tolist()},
             "misclassified": _records(self.misclassified),
+            "subsets": self.subsets,
+            "robustness": None if self.robustness is None else _records(self.robustness),
         }
 
     def write(self, directory):
@@ -61,6 +67,13 @@ class EvaluationReport:
         m = self.metrics
         lines = ["# Evaluation report", "", "| metric | value |", "|---|---|"]
         lines += [f"| {k} | {_fmt(v)} |" for k, v in m.items()]
+        for name, metrics in self.subsets.items():
+            lines += ["", f"## Subset: {name} ({metrics['n_examples']} examples)", "",
+                      "| metric | value |", "|---|---|"]
+            lines += [f"| {k} | {_fmt(v)} |" for k, v in metrics.items()]
+        if self.robustness is not None:
+            lines += ["", "## Robustness (in-scope messages rewritten)", "",
+                      _table(self.robustness)]
         lines += ["", "## Per language", "", _table(self.by_language.reset_index()),
                   "", "## Per intent", "", _table(self.per_intent.reset_index()),
                   "", "## Confusion matrix (rows: expected, columns: predicted)", "",
@@ -91,7 +104,7 @@ class EvaluationReport:
         return ax
 
 
-def evaluate(model, dataset, batch_size=256, unknown_labels="error"):
+def evaluate(model, dataset, batch_size=256, unknown_labels="error", subsets=()):
     """Predict every example of ``dataset`` and score the predictions.
 
     Out-of-scope examples (label None) count as right when the model gives no intent.
@@ -102,6 +115,9 @@ def evaluate(model, dataset, batch_size=256, unknown_labels="error"):
     unknown_labels : "error" or "wrong"
         A label the model does not know is a data error (a typo, the wrong column), or,
         comparing models with different intents, simply a message it gets wrong.
+    subsets : sequence of str
+        Flags (true columns of a table file, e.g. ``sure``) whose examples are also
+        scored apart, in :attr:`EvaluationReport.subsets`.
 
     Raises
     ------
@@ -116,6 +132,11 @@ def evaluate(model, dataset, batch_size=256, unknown_labels="error"):
                if e.intent is not None and e.intent not in known]
     if unknown and unknown_labels == "error":
         raise DataError(unknown)
+    missing = [flag for flag in subsets if not any(flag in e.flags for e in dataset.examples)]
+    if missing:
+        raise DataError([Problem(dataset.examples[0].path or "<data>", None,
+                                 f"no example is flagged {flag!r} (a column that is true)")
+                         for flag in missing])
     texts = dataset.texts
     predictions = []
     for start in range(0, len(texts), batch_size):
@@ -141,6 +162,8 @@ def evaluate(model, dataset, batch_size=256, unknown_labels="error"):
         misclassified=frame.loc[~frame.correct, ["text", "expected", "predicted", "confidence",
                                                   "fallback", "lang"]].reset_index(drop=True),
         predictions=frame,
+        subsets={flag: _metrics(frame[[flag in e.flags for e in dataset.examples]],
+                                has_routes=bool(routes)) for flag in subsets},
     )
 
 

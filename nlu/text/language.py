@@ -15,13 +15,17 @@ def _word_lists():
     text = resources.files("nlu.text.resources").joinpath("language_words.yaml") \
         .read_text("utf-8")
     words = YAML(typ="safe").load(text)
-    english = {str(w) for w in words["en"]}
-    indonesian = ({str(w) for w in words["id"]} | set(load_slang())) - english
+    loanwords = {str(w) for w in words["loanwords"]}
+    english = {str(w) for w in words["en"]} - loanwords
+    indonesian = ({str(w) for w in words["id"]} | set(load_slang())) - english - loanwords
     return frozenset(indonesian), frozenset(english)
 
 
 class LanguageDetector:
     """Tell Indonesian, English and code-mixed messages apart by their common words.
+
+    Loanwords Indonesian customers use as their own ("login", "refund", "voucher") mark
+    neither language.
 
     Parameters
     ----------
@@ -33,7 +37,9 @@ class LanguageDetector:
     >>> detect = LanguageDetector()
     >>> detect("paket blm nyampe"), detect("my order not yet arrive")
     ('id', 'en')
-    >>> detect("mau cancel order dong, udah bayar")
+    >>> detect("mau cancel order dong, udah bayar"), detect("gak bisa login ke akun")
+    ('id', 'id')
+    >>> detect("refund aku kapan masuk, please check my order")
     'mixed'
     """
 

@@ -1,6 +1,6 @@
 """Normalization of chat-style Indonesian and English messages for features and dedup."""
 
-__all__ = ["Normalizer", "tokenize", "load_slang"]
+__all__ = ["Normalizer", "tokenize", "load_slang", "content_words", "ADDRESS_WORDS"]
 
 import re
 import unicodedata
@@ -63,3 +63,19 @@ class Normalizer:
             else:
                 words.append(self.slang.get(token, token))
         return " ".join(words)
+
+
+#: Forms of address (after normalization): "kakak", "admin", "agan"... carry no request.
+ADDRESS_WORDS = frozenset({"kakak", "admin", "agan", "mas", "mbak", "bang", "bro", "bund",
+                           "bunda", "pak", "bu", "ibu", "bapak", "om", "tante", "dong", "ya",
+                           "nih", "sih", "deh", "tokopedia", "care"})
+
+
+def content_words(normalized):
+    """The words of a normalized message that say something: not an address, a number or
+    a particle.
+
+    >>> content_words(Normalizer()("akun dong kak"))
+    ['akun']
+    """
+    return [w for w in normalized.split() if w not in ADDRESS_WORDS and w != "0"]

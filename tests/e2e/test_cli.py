@@ -133,13 +133,35 @@ def test_evaluate_writes_the_report(model, workdir):
     result = nlu("evaluate", "--model", model, "--data", "test.csv", "--report", "report",
                  cwd=workdir)
     assert result.returncode == 0, result.stderr
-    metrics = json.loads(result.stdout)
+    printed = json.loads(result.stdout)
+    metrics = printed["metrics"]
     assert metrics["n_examples"] == 3
     assert metrics["accuracy"] == 1.0
     assert metrics["route_accuracy"] == 1.0
+    assert (printed["subsets"], printed["robustness"]) == ({}, None)
     assert sorted(p.name for p in (workdir / "report").iterdir()) == [
         "confusion_matrix.png", "report.json", "report.md"]
     assert json.loads((workdir / "report" / "report.json").read_text())["metrics"] == metrics
+
+
+def test_evaluate_reports_a_flagged_subset_and_robustness(model, workdir):
+    (workdir / "flagged.jsonl").write_text(
+        '{"text": "halo kak selamat siang", "intent": "greeting", "sure": true}\n'
+        '{"text": "where is my parcel", "intent": "track_order", "sure": false}\n'
+        '{"text": "resep rendang padang", "intent": null, "sure": true}\n')
+    result = nlu("evaluate", "--model", model, "--data", "flagged.jsonl", "--report", "flagged",
+                 "--subset", "sure", "--robustness", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert printed["subsets"]["sure"]["n_examples"] == 2
+    assert [r["perturbation"] for r in printed["robustness"]] == [
+        "original", "typos", "abbreviations", "case_and_punctuation", "code_mixing", "chatter"]
+    assert all(r["n"] == 2 for r in printed["robustness"])
+    report = (workdir / "flagged" / "report.md").read_text()
+    assert "## Subset: sure (2 examples)" in report and "## Robustness" in report
+    missing = nlu("evaluate", "--model", model, "--data", "flagged.jsonl", "--report", "x",
+                  "--subset", "checked", cwd=workdir)
+    assert_error(missing, 2, "flagged.jsonl: no example is flagged 'checked'")
 
 
 def test_data_validate(workdir):

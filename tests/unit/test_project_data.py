@@ -40,8 +40,10 @@ def test_training_data_has_enough_examples_in_each_language(training):
         assert len(rows) >= (30 if intent in ("greeting", "thanks_goodbye") else 60), intent
     in_scope = frame[frame.intent.notna()]
     shares = in_scope.lang.value_counts(normalize=True)
-    assert shares["id"] >= 0.5 and shares["en"] >= 0.25 and shares["mixed"] > 0
-    assert frame.intent.isna().sum() >= 150
+    assert shares["id"] >= 0.5 and shares["en"] >= 0.15 and shares["mixed"] >= 0.1
+    # Most of what real customers post is not a kendala: the out-of-scope set is the
+    # largest "class" and covers many kinds of post.
+    assert frame.intent.isna().sum() >= 2000
 
 
 def test_test_set_covers_every_intent_with_routes_and_languages():

@@ -53,7 +53,9 @@ def test_manifest_records_what_the_model_needs(fast_model, saved_model_dir):
     assert manifest["classes"] == fast_model.classes
     assert manifest["intent_routes"] == fast_model.intent_routes
     assert manifest["thresholds"] == {"threshold": fast_model.thresholds.threshold,
-                                      "margin": fast_model.thresholds.margin}
+                                      "margin": fast_model.thresholds.margin,
+                                      "out_of_scope": fast_model.thresholds.out_of_scope}
+    assert manifest["encoders"] == []  # the fast profile has no sentence encoder
     assert manifest["library_versions"]["scikit-learn"] == sklearn.__version__
     assert manifest["training_data_sha256"] == fast_model.data_sha256
     assert set(manifest["files"]) == {"pipeline.joblib"}

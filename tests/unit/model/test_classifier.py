@@ -33,8 +33,9 @@ def fitted_pipeline(texts_labels):
 
 def test_init_only_stores_parameters():
     classifier = IntentClassifier(C=2.0, cv=3, max_false_reject=0.1, random_state=7)
-    assert classifier.get_params() == {"C": 2.0, "cv": 3, "oos_label": OUT_OF_SCOPE,
-                                       "max_false_reject": 0.1, "random_state": 7}
+    assert classifier.get_params() == {"head": "svm", "C": 2.0, "cv": 3,
+                                       "oos_label": OUT_OF_SCOPE, "max_false_reject": 0.1,
+                                       "random_state": 7}
     assert not any(name.endswith("_") for name in vars(classifier))
 
 
@@ -159,12 +160,22 @@ def test_unknown_profile():
         make_pipeline("turbo")
 
 
-def test_thresholds_are_chosen_as_if_out_of_scope_examples_were_novel():
-    from nlu.model.classifier import _as_novel
+def test_thin_out_of_scope_data_counts_as_novel_rich_data_does_not(texts_labels):
+    from nlu.model.classifier import novel_share
 
-    classes = np.array(["a", "b", "out_of_scope"], dtype=object)
-    proba = np.array([[0.7, 0.1, 0.2], [0.2, 0.2, 0.6]])
-    y = np.array(["a", "out_of_scope"], dtype=object)
-    novel = _as_novel(proba, classes, y, "out_of_scope")
-    assert novel[0].tolist() == [0.7, 0.1, 0.2]  # in-scope rows as they were
-    assert novel[1].tolist() == [0.5, 0.5, 0.0]  # the out-of-scope class takes no share
+    _, labels = texts_labels
+    assert novel_share(labels, OUT_OF_SCOPE) == pytest.approx(
+        min(1.0, max(0.0, (5 - sum(labels == OUT_OF_SCOPE) / (sum(labels != OUT_OF_SCOPE) / 6))
+                     / 4)))
+    assert novel_share(["a", "b"], OUT_OF_SCOPE) == 0.0  # no out-of-scope examples at all
+    assert novel_share(["a"] * 10 + [OUT_OF_SCOPE] * 2, OUT_OF_SCOPE) == 1.0
+    assert novel_share(["a"] * 10 + [OUT_OF_SCOPE] * 60, OUT_OF_SCOPE) == 0.0
+
+
+def test_logistic_head_is_a_choice(texts_labels, features):
+    _, labels = texts_labels
+    logistic = IntentClassifier(head="logistic", cv=3).fit(features, labels)
+    assert logistic.model_.loss == "log_loss"
+    assert logistic.predict_proba(features).shape == (len(labels), len(logistic.classes_))
+    with pytest.raises(ValueError, match="unknown head 'tree'"):
+        IntentClassifier(head="tree").fit(features, labels)

@@ -58,7 +58,7 @@ def test_the_loaded_encoder_is_never_pickled():
 @pytest.mark.slow
 def test_real_minilm_model(tiny_dataset, tmp_path):
     """The packaged all-MiniLM-L6-v2: 384 dimensions, meaningful, and reloadable."""
-    model = train(tiny_dataset, profile="accurate")
+    model = train(tiny_dataset, profile="accurate", embedding_model=DEFAULT_EMBEDDING_MODEL)
     assert model.embedding_model == DEFAULT_EMBEDDING_MODEL
     embedder = model.pipeline.named_steps["features"].named_transformers["embedding"]
     assert embedder.dimension_ == 384

@@ -3,6 +3,8 @@ import pandas as pd
 import pytest
 
 from nlu import Dataset, Example, evaluate
+from nlu.model.fallback import rank
+from nlu.vocabulary import OUT_OF_SCOPE
 from nlu.reports.analysis import (
     choose_threshold,
     confused_pairs,
@@ -96,9 +98,14 @@ def test_a_higher_threshold_rejects_more(sweep, fast_model):
     assert sweep.in_scope_false_reject.is_monotonic_increasing
     assert sweep.out_of_scope_recall.is_monotonic_increasing
     assert sweep.in_scope_accuracy.is_monotonic_decreasing
-    # The tiny model is sure of itself: only "where is my parcel" (0.99) falls below 0.995,
-    # and nothing reaches a threshold above 1.
-    steep = sweep_thresholds(fast_model, HELD_OUT, thresholds=[0.0, 0.995, 1.01])
+    # A threshold just above the least sure in-scope message rejects that one alone, and
+    # nothing reaches a threshold above 1.
+    in_scope = Dataset(HELD_OUT.examples[:5])
+    ranked = rank(fast_model.predict_proba(in_scope.texts), fast_model.classes, OUT_OF_SCOPE)
+    lowest, next_lowest = np.sort(ranked.first)[:2]
+    assert lowest < next_lowest
+    steep = sweep_thresholds(fast_model, HELD_OUT,
+                             thresholds=[0.0, (lowest + next_lowest) / 2, 1.01])
     assert steep.in_scope_false_reject.tolist() == [0.0, 0.2, 1.0]
     assert steep.in_scope_accuracy.tolist() == [1.0, 0.8, 0.0]
     assert steep.out_of_scope_recall.tolist() == [1.0, 1.0, 1.0]
