@@ -52,6 +52,9 @@ class Entity(BaseModel):
     value: int | float | str
     start: int
     end: int
+    courier: str | None = Field(None, description="a resi's courier (JNE, J&T, SiCepat, "
+                                "AnterAja, SPX, Ninja Xpress, POS Indonesia) when the message "
+                                "names it or the number's format tells it; else null")
 
 
 class Prediction(BaseModel):
