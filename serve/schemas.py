@@ -188,6 +188,16 @@ class Health(BaseModel):
     status: str
 
 
+class Readiness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "model": "ok", "store": "ok"},
+        {"status": "not ready", "model": "ok",
+         "store": "database /srv/nlu/var/nlu.db: attempt to write a readonly database"}]})
+    status: str = Field(description="ready or not ready")
+    model: str = Field(description="ok, or why the model does not answer")
+    store: str = Field(description="ok, or why the database does not take writes")
+
+
 class ErrorResponse(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"detail": "unknown message_id 'abc'"},

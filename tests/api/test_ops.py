@@ -22,11 +22,11 @@ def test_healthz(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_answers_once_the_model_predicts(client):
+def test_readyz_answers_once_the_model_predicts_and_the_store_takes_writes(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "model": "ok", "store": "ok"}
 
 
 def test_model_manifest(client):
@@ -128,15 +128,16 @@ def test_reload_is_refused_to_every_token_when_none_is_configured(make_client):
 
 
 def damaged_copy(model_dir, tmp_path, damage):
-    target = tmp_path / "damaged"
+    """A damaged copy in the models folder (reloads load from there only)."""
+    target = model_dir.parent / f"damaged-{tmp_path.name}"
     shutil.copytree(model_dir, target)
     damage(target)
     return target
 
 
 def _truncate_pipeline(path):
-    data = (path / "pipeline.joblib").read_bytes()
-    (path / "pipeline.joblib").write_bytes(data[: len(data) // 2])
+    data = (path / "pipeline.pkl").read_bytes()
+    (path / "pipeline.pkl").write_bytes(data[: len(data) // 2])
 
 
 def _other_sklearn(path):

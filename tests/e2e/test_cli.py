@@ -228,10 +228,10 @@ def test_predict_input_with_an_empty_text(model, tmp_path):
 
 def test_corrupt_model_directory(model, tmp_path):
     broken = shutil.copytree(model.resolve(), tmp_path / "broken")
-    pipeline = broken / "pipeline.joblib"
+    pipeline = broken / "pipeline.pkl"
     pipeline.write_bytes(pipeline.read_bytes()[:100])
     result = nlu("predict", "--model", broken, "halo", cwd=tmp_path)
-    assert_error(result, 1, "pipeline.joblib: truncated or corrupt (checksum mismatch)")
+    assert_error(result, 1, "pipeline.pkl: truncated or corrupt (checksum mismatch)")
     (broken / "manifest.json").write_text("{")
     result = nlu("evaluate", "--model", broken, "--data", model.parent.parent / "data.yaml",
                  "--report", "r", cwd=tmp_path)
