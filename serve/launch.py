@@ -32,9 +32,9 @@ def run_server(overrides):
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"bad server setting: {problems}") from None
+    _check_address(settings.host, settings.port)
     engine = Engine.load(settings.model_dir, settings.domain_dir)  # an error now, not later
     Store(settings.database_url).migrate()  # once, before the workers start
-    _check_address(settings.host, settings.port)
     for name, value in overrides.items():
         os.environ[f"NLU_{name.upper()}"] = str(value)
     os.environ["NLU_MIGRATE_ON_START"] = "false"

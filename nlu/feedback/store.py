@@ -123,6 +123,9 @@ class Store:
                                               and not isinstance(exc, DBAPIError)):
                 raise RecordRejected(message) from None
             raise StoreError(message) from None
+        except (UnicodeError, ValueError, TypeError) as exc:  # the driver cannot send a value
+            raise RecordRejected(f"database {self._where()}: {doing}"
+                                 f"{str(exc).splitlines()[0]}") from None
 
     def _where(self):
         return str(self.path) if self.path else self.engine.url.render_as_string()

@@ -208,3 +208,73 @@ def test_reload_rejects_a_bad_body(client, body, status, message):
 
     assert response.status_code == status
     assert response.json()["detail"][0]["msg"].endswith(message)
+
+
+# -- reload from the models folder only ---------------------------------------------------------
+
+
+def test_an_artifact_outside_the_models_folder_is_refused(client, model_dir, tmp_path):
+    outside = shutil.copytree(model_dir, tmp_path / "outside")  # a good artifact, elsewhere
+    (model_dir.parent / f"escape-{tmp_path.name}").symlink_to(outside)
+
+    for path in (outside, model_dir.parent / f"escape-{tmp_path.name}",
+                 model_dir.parent / ".." / outside.relative_to(model_dir.parent.parent)):
+        response = client.post("/v1/admin/reload", json={"model_dir": str(path)},
+                               headers=ADMIN)
+        assert response.status_code == 409, response.text
+        detail = response.json()["detail"]
+        assert detail.startswith(f"artifact refused, still serving {MODEL_VERSION}: ")
+        assert f"outside the models folder {model_dir.parent.resolve()}" in detail
+        assert "\n" not in detail and "Traceback" not in detail
+    assert client.get("/v1/model").json()["version"] == MODEL_VERSION
+
+
+def test_a_symlink_loop_is_a_409_with_one_line(client, model_dir, tmp_path):
+    loop = model_dir.parent / f"loop-{tmp_path.name}"
+    loop.symlink_to(f"{loop.name}-back")
+    loop.with_name(f"{loop.name}-back").symlink_to(loop.name)
+
+    response = client.post("/v1/admin/reload", json={"model_dir": str(loop)}, headers=ADMIN)
+
+    assert response.status_code == 409
+    assert response.json()["detail"].endswith(f"{loop}: not a usable path: symlink loop")
+
+
+def test_a_crafted_pickle_in_the_models_folder_does_not_run(client, model_dir, tmp_path):
+    import hashlib
+    import os
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    crafted = damaged_copy(model_dir, tmp_path, lambda path: None)
+    data = pickle.dumps(Payload(), protocol=5)
+    (crafted / "pipeline.pkl").write_bytes(data)
+    manifest = json.loads((crafted / "manifest.json").read_text())
+    manifest["files"]["pipeline.pkl"] = hashlib.sha256(data).hexdigest()  # it "matches"
+    (crafted / "manifest.json").write_text(json.dumps(manifest))
+
+    response = client.post("/v1/admin/reload", json={"model_dir": str(crafted)},
+                           headers=ADMIN)
+
+    assert response.status_code == 409
+    assert "refers to posix.system, which nlu never writes into a model" in \
+        response.json()["detail"]
+    assert not marker.exists()
+    assert client.post("/v1/parse", json={"text": "halo"}).status_code == 200
+
+
+def test_a_relative_path_inside_the_models_folder_is_loaded(make_client, strict_model_dir,
+                                                            monkeypatch):
+    monkeypatch.chdir(strict_model_dir.parent.parent)
+    client = make_client(models_dir=strict_model_dir.parent.name)
+
+    response = client.post("/v1/admin/reload", headers=ADMIN, json={
+        "model_dir": f"{strict_model_dir.parent.name}/{strict_model_dir.name}"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == STRICT_VERSION
