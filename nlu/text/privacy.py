@@ -38,14 +38,18 @@ _PATTERN = re.compile(
     rf"(?P<EMAIL>{EMAIL_PATTERN})"
     rf"|(?P<INVOICE>{INVOICE_PATTERN})"
     rf"|(?P<RESI>{RESI_PATTERN})"
-    rf"|(?P<CVV>{CVV_PATTERN})"
-    rf"|(?P<EXPIRY>{EXPIRY_PATTERN})"
-    rf"|(?P<NUMBER>(?P<words>{ACCOUNT_WORDS_PATTERN})?{_NUMBER_START}"
+    # (?=...) first: the engine tries each alternative at each position, and a failed
+    # look-ahead for a first character is cheaper than the words or the look-behinds.
+    rf"|(?P<CVV>(?=[cks]){CVV_PATTERN})"
+    rf"|(?P<EXPIRY>(?=[evmbk]){EXPIRY_PATTERN})"
+    rf"|(?P<NUMBER>(?:(?=[nrat])(?P<words>{ACCOUNT_WORDS_PATTERN})|(?=\d)){_NUMBER_START}"
     rf"(?(words)|{_NOT_THOUSANDS})(?P<digits>{LONG_NUMBER_PATTERN}))"
-    rf"|(?P<PHONE>(?<![\d+]){_NUMBER_START}{_NOT_THOUSANDS}{PHONE_NUMBER_PATTERN})",
+    rf"|(?P<PHONE>(?=[(+\d])(?<![\d+]){_NUMBER_START}{_NOT_THOUSANDS}{PHONE_NUMBER_PATTERN})",
     re.IGNORECASE,
 )
 _PHONE = re.compile(PHONE_NUMBER_PATTERN, re.IGNORECASE)
+# What every alternative needs: a digit, or an email's at (written or not).
+_MAYBE = re.compile(r"\d|@|\bat\b", re.IGNORECASE)
 _TAIL = re.compile(CARD_TAIL_PATTERN, re.IGNORECASE)
 
 
@@ -80,6 +84,8 @@ def carries_personal_data(text):
 
 def _spans(folded, keep_invoices):
     """``(start, end, placeholder)`` of what to mask in ``folded``, left to right."""
+    if not _MAYBE.search(folded):  # most chat messages: no digit, no "@", no "at"
+        return
     position = 0
     while match := _PATTERN.search(folded, position):
         span = _replacement(folded, match, keep_invoices)
