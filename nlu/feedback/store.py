@@ -66,10 +66,9 @@ class Store:
     def migrate(self):
         """Create or upgrade the schema to the newest Alembic revision."""
         from alembic import command
-
-        config = _alembic_config()
         from alembic.util import CommandError
 
+        config = _alembic_config()
         try:
             with self._errors("cannot open or migrate: "), self.engine.begin() as connection:
                 config.attributes["connection"] = connection
