@@ -36,11 +36,13 @@ test: install
 	$(PY) -m pytest -q
 
 # BANKING77 accuracy and speed; then the server under wrk (installed from Debian packages
-# when missing) beside the model's in-process throughput, both profiles, ~2 minutes.
+# when missing) beside the model's in-process throughput, both profiles, ~2 minutes; then
+# what storing a prediction costs a request (SQLite; --postgres URL for PostgreSQL).
 bench: install
 	@command -v wrk > /dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
 	$(NLU) benchmark banking77
 	$(PY) -m benchmarks.http
+	$(PY) -m benchmarks.recorder
 
 # Trains both profiles and reports, for each, on the real customer reviews first (all lines
 # and the `sure` subset; ../shared/benchmarks/real_reviews_dev, skipped with a message when

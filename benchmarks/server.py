@@ -108,6 +108,12 @@ class ServerProcess:
         return [line for line in self.log_text().splitlines()
                 if line.startswith(("ERROR", "Traceback"))][:limit]
 
+    def kill(self):
+        """SIGKILL to the process group: a crash, nothing gets to finish or flush."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        return self.process.wait()
+
     def stop(self, timeout=30):
         """SIGTERM to the process group (the supervisor and its workers), then SIGKILL."""
         if self.process.poll() is None:

@@ -12,15 +12,17 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
     ├── NotFound                  no such stored record
     │   └── UnknownMessage        no prediction with this message id
     ├── Conflict                  the record exists already (a lead's name)
-    ├── StoreError                the database cannot be opened, migrated or written
+    ├── StoreError                the database cannot be opened, migrated, read or written
+    │   └── RecordRejected        the database refused one record (the others are stored)
     ├── OutputError               a file cannot be written
-    └── ConfigError               a setting (server option, environment variable) is invalid
+    ├── ConfigError               a setting (server option, environment variable) is invalid
+    └── StartupError              the server cannot start (its address is in use)
 """
 
 __all__ = [
     "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
     "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
-    "Conflict", "StoreError", "OutputError", "ConfigError",
+    "Conflict", "StoreError", "RecordRejected", "OutputError", "ConfigError", "StartupError",
 ]
 
 from dataclasses import dataclass
@@ -83,7 +85,13 @@ class Conflict(NLUError):
 
 
 class StoreError(NLUError):
-    """The database cannot be opened, migrated or written."""
+    """The database cannot be opened, migrated, read or written (missing, read-only,
+    deleted, unreachable): nothing was stored."""
+
+
+class RecordRejected(StoreError):
+    """The database refused one record for what it holds (the batch's other records are
+    stored); it is set aside, never retried."""
 
 
 class OutputError(NLUError):
@@ -92,3 +100,7 @@ class OutputError(NLUError):
 
 class ConfigError(NLUError):
     """A setting (a server option, an environment variable) is invalid."""
+
+
+class StartupError(NLUError):
+    """The server cannot start: its address is in use, or it failed while starting."""

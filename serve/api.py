@@ -5,7 +5,7 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from nlu.assistant.conversation import ConversationState
-from nlu.feedback.records import new_message_id, prediction_record
+from nlu.feedback.records import new_message_id, prediction_record, stored_session_id
 
 from .deps import ApiKey, State
 from .schemas import (
@@ -24,16 +24,16 @@ router = APIRouter(prefix="/v1", tags=["parse"], dependencies=[ApiKey],
 
 
 async def predict(state, request, texts, endpoint, session_id=None):
-    """Predict ``texts`` through the batcher; record each; return ``(engine, [(id, p)])``."""
+    """Predict ``texts`` through the batcher; store each before answering (a message id a
+    client gets is in the database); return ``(engine, [(id, p)])``. ``session_id`` is the
+    stored one (:func:`~nlu.feedback.records.stored_session_id`)."""
     engine = state.engine
     predictions = await state.batcher.predict(engine, texts)
-    results = []
+    results = [(new_message_id(), prediction) for prediction in predictions]
+    await state.recorder.record([prediction_record(p, message_id, engine.version, endpoint,
+                                                   session_id) for message_id, p in results])
     for prediction in predictions:
-        message_id = new_message_id()
-        state.recorder.add(prediction_record(prediction, message_id, engine.version, endpoint,
-                                             session_id))
         state.metrics.observe_prediction(prediction)
-        results.append((message_id, prediction))
     if len(predictions) == 1:
         p = predictions[0]
         request.state.log = {"intent": p.intent, "route": p.route, "fallback": p.fallback,
@@ -64,11 +64,13 @@ async def parse_batch(body: BatchRequest, state: State, request: Request):
 async def chat(body: ChatRequest, state: State, request: Request):
     """Reply to a customer; after two consecutive misses the chat is handed to live chat."""
     store, ttl = state.store, state.settings.session_ttl_seconds
-    stored = await asyncio.to_thread(store.load_session, body.session_id)
+    # A session id made of a phone number or an email is stored as a keyed hash.
+    session_id = stored_session_id(body.session_id, state.privacy_key)
+    stored = await asyncio.to_thread(store.load_session, session_id)
     engine, [(message_id, prediction)] = await predict(state, request, [body.text], "chat",
-                                                       body.session_id)
+                                                       session_id)
     reply, conversation = engine.respond(prediction, ConversationState.from_dict(stored))
-    await asyncio.to_thread(store.save_session, body.session_id, conversation.to_dict(), ttl)
+    await asyncio.to_thread(store.save_session, session_id, conversation.to_dict(), ttl)
     request.state.log["handoff"] = reply.handoff
     return ChatResponse(
         message_id=message_id, reply=reply.text, lang=reply.lang, intent=reply.intent,

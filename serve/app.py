@@ -2,6 +2,7 @@
 
 import json
 import logging
+import secrets
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from fastapi.responses import JSONResponse
 
 from nlu.assistant.engine import Engine
 from nlu.errors import NLUError
+from nlu.feedback.records import stored_text
 from nlu.feedback.store import Store
-from nlu.text.privacy import mask_text
 
 from . import api, feedback, ops, page, rasa, review
 from .engine import Batcher, prepare
@@ -38,7 +39,8 @@ DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplac
 
 @dataclass
 class ServerState:
-    """What the routes share; ``engine`` is replaced whole on reload."""
+    """What the routes share; ``engine`` is replaced whole on reload. ``privacy_key`` keys
+    the hash of session ids that carry personal data."""
 
     settings: Settings
     engine: Engine
@@ -46,6 +48,7 @@ class ServerState:
     batcher: Batcher
     recorder: Recorder
     metrics: Metrics
+    privacy_key: str
 
 
 def create_app(settings=None):
@@ -62,8 +65,12 @@ def create_app(settings=None):
             store.migrate()
         batcher = Batcher(settings.batch_window_ms / 1000, settings.batch_max_size,
                           on_batch=metrics.observe_batch)
-        recorder = Recorder(store)
-        app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics)
+        recorder = Recorder(store, metrics)
+        # `nlu serve` sets one key for all workers and keeps it across restarts; an app
+        # started otherwise (tests) hashes with a key of its own.
+        privacy_key = settings.privacy_key or secrets.token_hex(32)
+        app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics,
+                                    privacy_key)
         await batcher.start()
         await recorder.start()
         try:
@@ -74,8 +81,12 @@ def create_app(settings=None):
             store.dispose()
 
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
-                  lifespan=lifespan, responses={400: {"model": ErrorResponse, "description":
-                                                      "the body is not valid JSON or UTF-8"}})
+                  lifespan=lifespan, responses={
+                      400: {"model": ErrorResponse,
+                            "description": "the body is not valid JSON or UTF-8"},
+                      503: {"model": ErrorResponse,
+                            "description": "the database cannot be written or read (down, "
+                                           "read-only, deleted): nothing was stored"}})
     for module in (api, feedback, rasa, review, ops, page):
         app.include_router(module.router)
     if settings.cors_origins:
@@ -114,6 +125,10 @@ def _openapi_with_intents(app):
 async def _validation_error(request: Request, exc: RequestValidationError):
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
               for e in exc.errors()]
+    # A body that is not JSON at all: 400, as the OpenAPI schema says (422 is for JSON
+    # whose fields are wrong).
+    if any(e["type"] == "json_invalid" for e in errors):
+        return JSONResponse({"detail": errors}, status_code=400)
     # 413 for a message text over the limit; any other bad field is a 422.
     too_long = any(e["type"] == "string_too_long" and e["loc"][:2] in (["body", "text"],
                                                                        ["body", "texts"])
@@ -122,14 +137,16 @@ async def _validation_error(request: Request, exc: RequestValidationError):
 
 
 async def _unexpected_error(request: Request, exc: Exception):
-    error_log.exception("unexpected error on %s %s", request.method, request.url.path)
+    error_log.exception("unexpected error on %s %s", request.method,
+                        stored_text(request.url.path, keep_invoices=False))
     return JSONResponse({"detail": "internal error; the incident was logged"}, status_code=500)
 
 
 class AccessLog:
     """Pure ASGI middleware: one JSON line per request, and the request metrics.
 
-    Texts are masked (phones, emails, invoices) before they reach the log.
+    Texts and paths are sanitized and masked (phones, emails, invoices...) before they
+    reach the log: a path can carry what a client put in it.
     """
 
     def __init__(self, app, metrics, enabled=True):
@@ -160,8 +177,8 @@ class AccessLog:
             if self.enabled:
                 fields = dict(scope.get("state", {}).get("log") or {})
                 if "text" in fields:
-                    fields["text"] = mask_text(fields["text"])
+                    fields["text"] = stored_text(fields["text"], keep_invoices=False)
                 access_log.info(json.dumps({
                     "ts": round(time.time(), 3), "method": scope["method"],
-                    "path": scope["path"], "status": status,
+                    "path": stored_text(scope["path"], keep_invoices=False), "status": status,
                     "latency_ms": round(seconds * 1000, 2), **fields}, ensure_ascii=False))

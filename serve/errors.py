@@ -27,6 +27,8 @@ STATUS = {
     # A reload refused: the artifact (or its encoder) is unusable, the old one keeps serving.
     ArtifactError: 409,
     EmbeddingModelError: 409,
+    # The database cannot take or give data (down, read-only, deleted, behind), or refused
+    # one record: nothing was stored, the client is told.
     StoreError: 503,
     NLUError: 500,
 }

@@ -2,18 +2,22 @@
 
 import os
 import secrets
+import socket
 import sys
+import tempfile
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from nlu.assistant.engine import Engine
-from nlu.errors import ConfigError
+from nlu.errors import ConfigError, StartupError
 from nlu.feedback.store import Store
 
 from .settings import Settings
 
 TOKEN_FILE = Path("var/admin_token")
+#: The key of the hash of session ids that carry personal data, kept across restarts.
+PRIVACY_KEY_FILE = Path("var/privacy_key")
 
 
 def run_server(overrides):
@@ -28,29 +32,78 @@ def run_server(overrides):
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"bad server setting: {problems}") from None
-    Engine.load(settings.model_dir, settings.domain_dir)  # a clear error now, not in a worker
+    _check_address(settings.host, settings.port)
+    engine = Engine.load(settings.model_dir, settings.domain_dir)  # an error now, not later
     Store(settings.database_url).migrate()  # once, before the workers start
     for name, value in overrides.items():
         os.environ[f"NLU_{name.upper()}"] = str(value)
     os.environ["NLU_MIGRATE_ON_START"] = "false"
     if not settings.admin_token:
         os.environ["NLU_ADMIN_TOKEN"] = _new_admin_token()
-    print(f"serving {Path(settings.model_dir).resolve().name} on "
-          f"http://{settings.host}:{settings.port} (docs at /docs, chat page at /)",
-          file=sys.stderr)
-    uvicorn.run("serve.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, access_log=False, log_config=_log_config())
+    if not settings.privacy_key:  # every worker hashes session ids with the same key
+        os.environ["NLU_PRIVACY_KEY"] = _privacy_key()
+    print(f"serving {engine.version} on http://{settings.host}:{settings.port} "
+          "(docs at /docs, chat page at /)", file=sys.stderr)
+    try:
+        uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.workers, access_log=False,
+                    log_config=_log_config())
+    except SystemExit as exc:  # uvicorn's 3 would read as "not promoted" (README)
+        if exc.code not in (0, None):
+            raise StartupError(f"the server stopped while starting (status {exc.code}); "
+                               "its log above says why") from None
+
+
+def _check_address(host, port):
+    """Bind the address as uvicorn will: an address in use is one line, before anything
+    starts (uvicorn logs it after the application has started, and exits 3)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ConfigError(f"bad server setting: host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _new_admin_token():
     """As Jupyter does: a fresh token, printed and saved where only this user can read it."""
     token = secrets.token_urlsafe(24)
-    TOKEN_FILE.parent.mkdir(parents=True, exist_ok=True)
-    TOKEN_FILE.write_text(token + "\n")
-    TOKEN_FILE.chmod(0o600)
+    _write_secret(TOKEN_FILE, token)
     print(f"NLU_ADMIN_TOKEN is not set: generated one for this run, saved in {TOKEN_FILE}\n"
           f"    admin token: {token}", file=sys.stderr)
     return token
+
+
+def _privacy_key():
+    """The key in PRIVACY_KEY_FILE, made once: restarts keep the same hashed session ids."""
+    try:
+        key = PRIVACY_KEY_FILE.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    except OSError as exc:
+        raise ConfigError(f"{PRIVACY_KEY_FILE}: cannot read: {exc.strerror}") from None
+    if not key:
+        key = secrets.token_hex(32)
+        _write_secret(PRIVACY_KEY_FILE, key)
+    return key
+
+
+def _write_secret(path, text):
+    """Write ``text`` to ``path``, readable by this user only from the first byte: a file
+    made private by mkstemp, then renamed over the old one (never a chmod after writing)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text + "\n")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def _log_config():

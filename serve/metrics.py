@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per app (no global state)."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from nlu.vocabulary import intent_label, route_label
 
@@ -21,6 +21,19 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
         self.batch_seconds = Histogram("nlu_batch_seconds", "Seconds per model call",
                                        registry=self.registry)
+        self.records_stored = Counter("nlu_records_stored", "Prediction records committed",
+                                      registry=self.registry)
+        self.records_rejected = Counter("nlu_records_rejected", "Prediction records the "
+                                        "database refused, set aside (never retried)",
+                                        registry=self.registry)
+        self.store_errors = Counter("nlu_store_errors", "Writes of prediction records that "
+                                    "failed because the database could not be written",
+                                    registry=self.registry)
+        self.store_up = Gauge("nlu_store_up", "1 when the last write of prediction records "
+                              "succeeded, 0 when it failed", registry=self.registry)
+        self.pending = Gauge("nlu_records_pending", "Prediction records waiting for the "
+                             "database", registry=self.registry)
+        self.store_up.set(1)
 
     def observe_batch(self, size, seconds):
         self.batch_size.observe(size)

@@ -1,14 +1,21 @@
 """Health, readiness, model manifest, metrics, and the admin reload."""
 
-from fastapi import APIRouter, HTTPException, Response
+import asyncio
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from nlu.assistant.engine import Engine
 from nlu.errors import ArtifactError, NLUError
+from nlu.model.artifacts import resolve_artifact
 
 from .deps import Admin, State
 from .engine import prepare
-from .schemas import ErrorResponse, Health, ReloadRequest, ReloadResponse
+from .schemas import ErrorResponse, Health, Readiness, ReloadRequest, ReloadResponse
+
+#: Seconds the store may take to answer the readiness probe.
+STORE_CHECK_TIMEOUT = 5
 
 router = APIRouter(tags=["operations"])
 
@@ -18,14 +25,35 @@ async def healthz():
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="The model is loaded and answering",
-            responses={503: {"model": ErrorResponse}})
+@router.get("/readyz", response_model=Readiness,
+            summary="The model answers and the database takes writes",
+            responses={503: {"model": Readiness, "description": "not ready: `model` or "
+                             "`store` says why"}})
 async def readyz(state: State):
+    """200 when both are `ok`; else 503, with the reason in `model` or `store` (a load
+    balancer takes the instance out until it is back)."""
+    model, store = await asyncio.gather(_model_health(state), _store_health(state))
+    ready = model == store == "ok"
+    body = Readiness(status="ready" if ready else "not ready", model=model, store=store)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+async def _model_health(state):
     try:
         await state.batcher.predict(state.engine, ["halo"])
     except Exception as exc:
-        raise HTTPException(503, f"model not answering: {exc}") from None
-    return Health(status="ready")
+        return f"not answering: {exc}"
+    return "ok"
+
+
+async def _store_health(state):
+    try:
+        await asyncio.wait_for(asyncio.to_thread(state.store.check), STORE_CHECK_TIMEOUT)
+    except TimeoutError:
+        return f"not answering within {STORE_CHECK_TIMEOUT} s"
+    except NLUError as exc:
+        return str(exc)
+    return "ok"
 
 
 _MANIFEST_EXAMPLE = {
@@ -61,12 +89,17 @@ async def metrics(state: State):
                         403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
                         413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 async def reload(state: State, body: ReloadRequest | None = None):
-    """Load the artifact (`model_dir`, or the configured `NLU_MODEL_DIR`, e.g. models/current)
-    and swap it in atomically. Requests in flight finish on the old model; a bad artifact is
+    """Load the artifact (`model_dir`, which must be inside the models folder
+    `NLU_MODELS_DIR`, or the configured `NLU_MODEL_DIR`, e.g. models/current) and swap it in
+    atomically. Requests in flight finish on the old model; a bad artifact is
     refused with 409 and the old model keeps serving."""
-    target = (body.model_dir if body and body.model_dir else None) or state.settings.model_dir
+    requested = body.model_dir if body and body.model_dir else None
     previous = state.engine
     try:
+        # Only from the models folder: a path elsewhere, or one that escapes it through a
+        # symlink, is refused before anything is read.
+        target = resolve_artifact(requested, state.settings.models_dir) if requested \
+            else state.settings.model_dir
         engine = await state.batcher.run_in_worker(Engine.load, target,
                                                    state.settings.domain_dir)
         # Loads what the model loads lazily (an embedding model that is gone is refused

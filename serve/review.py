@@ -134,8 +134,7 @@ async def decide(message_id: str, body: Decision, state: State, reviewer: Review
 
 
 async def _decide(state, message_id, label, reviewer):
-    values = await state.recorder.when_recorded(_queue(state).decide, message_id, label,
-                                                reviewer)
+    values = await asyncio.to_thread(_queue(state).decide, message_id, label, reviewer)
     return {"message_id": message_id, **values}
 
 

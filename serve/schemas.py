@@ -52,6 +52,9 @@ class Entity(BaseModel):
     value: int | float | str
     start: int
     end: int
+    courier: str | None = Field(None, description="a resi's courier (JNE, J&T, SiCepat, "
+                                "AnterAja, SPX, Ninja Xpress, POS Indonesia) when the message "
+                                "names it or the number's format tells it; else null")
 
 
 class Prediction(BaseModel):
@@ -183,6 +186,16 @@ class ReloadResponse(BaseModel):
 class Health(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
     status: str
+
+
+class Readiness(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "model": "ok", "store": "ok"},
+        {"status": "not ready", "model": "ok",
+         "store": "database /srv/nlu/var/nlu.db: attempt to write a readonly database"}]})
+    status: str = Field(description="ready or not ready")
+    model: str = Field(description="ok, or why the model does not answer")
+    store: str = Field(description="ok, or why the database does not take writes")
 
 
 class ErrorResponse(BaseModel):

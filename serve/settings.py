@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NLU_", extra="ignore")
 
     model_dir: Path = Path("models/current")
+    #: The only folder `POST /v1/admin/reload` loads artifacts from.
+    models_dir: Path = Path("models")
     domain_dir: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -31,6 +33,9 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(1800, ge=1)
     migrate_on_start: bool = True
     access_log: bool = True
+    #: Keys the hash of session ids that carry personal data; `nlu serve` keeps one in
+    #: var/privacy_key when unset. Set the same one on every host behind a balancer.
+    privacy_key: str | None = None
 
     def model_post_init(self, _context):
         for name in ("cors_origins", "api_keys"):

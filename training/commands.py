@@ -43,6 +43,7 @@ def _print_warnings(warnings, limit=20):
 def train(args):
     if Path(args.out).exists():
         raise UsageError(f"{args.out}: already exists; artifacts are never overwritten")
+    artifacts.check_writable(args.out)  # now, not after the whole training run
     dataset = _load_data(args)
     fitted = train_model(dataset, profile=args.profile, embedding_model=args.embedding_model)
     path = artifacts.save_model(fitted, args.out)

@@ -9,8 +9,7 @@ __all__ = ["Engine"]
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ArtifactError
-from ..model.artifacts import load_model, read_manifest
+from ..model.artifacts import load_model, read_manifest, resolve_artifact
 from .conversation import ConversationState
 from .responder import load_responder
 
@@ -39,11 +38,8 @@ class Engine:
         DataError
             A domain file is invalid (every problem listed).
         """
-        try:
-            path = Path(model_dir).resolve()
-            model = load_model(path)
-        except (OSError, ValueError) as exc:  # a NUL byte, a name too long for the OS
-            raise ArtifactError(f"{model_dir!r}: not a usable path: {exc}") from None
+        path = resolve_artifact(model_dir)  # one-line errors: a loop, a NUL byte...
+        model = load_model(path)
         responder = load_responder(domain_dir, model.intent_routes)
         return cls(model, responder, path.name, path, read_manifest(path))
 

@@ -1,13 +1,58 @@
 """What is stored of a prediction and of what people say about it, decided here for every
-front end: the prediction's row, and the check of a label a person gives."""
+front end: the prediction's row, the text any database and log can hold (sanitized and
+masked), the session id as stored, and the check of a label a person gives."""
 
-__all__ = ["prediction_record", "new_message_id", "check_label"]
+__all__ = ["prediction_record", "new_message_id", "check_label", "clean_text", "stored_text",
+           "stored_session_id"]
 
+import hashlib
+import hmac
+import re
 import uuid
 
 from ..errors import UnknownLabel
-from ..text.privacy import mask_text
+from ..text.privacy import carries_personal_data, mask_text
 from .tables import utcnow
+
+# C0 and C1 control characters but tab, newline and carriage return: PostgreSQL refuses
+# NUL in text, and the others garble logs and the review page.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# A surrogate left alone ("\ud800" from JSON) cannot be encoded as UTF-8 by any driver.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text):
+    """``text`` as every database and log can hold it: control characters (NUL...) become
+    spaces, lone surrogates the replacement character U+FFFD.
+
+    >>> clean_text("paket\\x00blm nyampe")
+    'paket blm nyampe'
+    >>> clean_text("\\ud800") == "\\ufffd"
+    True
+    """
+    return _LONE_SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
+
+
+def stored_text(text, keep_invoices=True):
+    """What is written of a customer's text (a message, a comment) in the database or a log:
+    sanitized (:func:`clean_text`), then personal data masked (invoice numbers kept unless
+    ``keep_invoices`` is false: CS leads need them, logs do not)."""
+    return mask_text(clean_text(text), keep_invoices=keep_invoices)
+
+
+def stored_session_id(session_id, key):
+    """The session id as stored: itself, or when it carries personal data (a frontend that
+    uses the customer's phone number or email as the id) a keyed hash, ``anon-`` and 32
+    hex digits: the conversation keeps one id and the number is nowhere in the database.
+
+    ``key`` (bytes or str) is the server's secret: without it the hash of a phone number
+    could be found by trying every number.
+    """
+    if session_id is None or not carries_personal_data(clean_text(session_id)):
+        return session_id
+    key = key.encode() if isinstance(key, str) else key
+    return "anon-" + hmac.new(key, session_id.encode("utf-8", "surrogatepass"),
+                              hashlib.sha256).hexdigest()[:32]
 
 
 def new_message_id():
@@ -18,8 +63,9 @@ def new_message_id():
 def prediction_record(prediction, message_id, model_version, endpoint, session_id=None):
     """The stored form of a :class:`~nlu.model.prediction.Prediction`.
 
-    The text is masked (personal data out, invoice numbers kept for CS leads); entity
-    values are not stored.
+    The text is sanitized and masked (:func:`stored_text`: personal data out, invoice
+    numbers kept for CS leads); entity values are not stored. ``session_id`` is the one
+    :func:`stored_session_id` gives.
     """
     ranking = [{"intent": r.intent, "confidence": r.confidence} for r in prediction.ranking]
     return {
@@ -28,7 +74,7 @@ def prediction_record(prediction, message_id, model_version, endpoint, session_i
         "session_id": session_id,
         "model_version": model_version,
         "endpoint": endpoint,
-        "text": mask_text(prediction.text, keep_invoices=True),
+        "text": stored_text(prediction.text),
         "lang": prediction.lang,
         "intent": prediction.intent,
         "top_intent": ranking[0]["intent"],

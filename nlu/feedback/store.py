@@ -1,24 +1,35 @@
 """The store: predictions, conversation state, feedback and leads (SQLAlchemy 2); the
 review queue's queries are in :mod:`nlu.feedback.queue`, over the same tables.
 
-SQLite (WAL mode) by default, PostgreSQL by URL. The schema is created and upgraded by the
-Alembic migrations in ``nlu/feedback/migrations``. Texts are masked before they get here; the store
+SQLite by default, PostgreSQL by URL. The schema is created and upgraded by the Alembic
+migrations in ``nlu/feedback/migrations``. Texts are masked before they get here; the store
 never sees a raw message.
+
+A database that fails (missing, deleted, read-only, unreachable) raises :class:`StoreError`
+from every method, with a one-line reason and never the statement's parameters; a record
+the database refuses for what it holds raises :class:`RecordRejected`.
+
+SQLite runs with a rollback journal (``journal_mode=TRUNCATE``) and without memory-mapped
+I/O: in WAL mode its ``-shm`` index is a memory-mapped file, and a write into that mapping
+once the file cannot be written (made immutable) kills the process with SIGBUS; with a
+journal every failure is an error code. Each commit is synced (``synchronous=NORMAL``).
 """
 
 __all__ = ["Store", "hash_token", "head_revision", "DEFAULT_DATABASE_URL"]
 
 import hashlib
 import hmac
+import os
 import random
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
-from ..errors import Conflict, StoreError, UnknownMessage
+from ..errors import Conflict, NLUError, RecordRejected, StoreError, UnknownMessage
 from .tables import feedback, leads, predictions, sessions, utcnow
 
 #: Where the server, the CLI and the notebooks keep their data unless told otherwise.
@@ -33,54 +44,153 @@ class Store:
 
     def __init__(self, url):
         self.url = url
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True,
-                                                                         exist_ok=True)
+        #: The SQLite file, and the (device, inode) it had when first opened: a file deleted
+        #: or replaced under a running server is an error, not writes into the void.
+        self.path, self._identity = None, None
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            self.path = Path(url.removeprefix("sqlite:///")).expanduser().absolute()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"database {self.path}: cannot create its folder: "
+                                 f"{exc.strerror}") from None
+        options = {"connect_args": {"connect_timeout": 10}} if url.startswith("postgresql") \
+            else {}
         try:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            self.engine = create_engine(url, pool_pre_ping=True, **options)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
             raise StoreError(f"database URL {url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", self._sqlite_connected)
 
     def migrate(self):
         """Create or upgrade the schema to the newest Alembic revision."""
         from alembic import command
+        from alembic.util import CommandError
 
         config = _alembic_config()
         try:
-            with self.engine.begin() as connection:
+            with self._errors("cannot open or migrate: "), self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            raise StoreError(f"database {self.engine.url!r}: cannot open or migrate: "
-                             f"{reason}") from None
+        except CommandError as exc:  # e.g. a database migrated by a newer version
+            raise StoreError(f"database {self._where()}: cannot migrate: {exc}") from None
 
     def dispose(self):
         self.engine.dispose()
 
+    @contextmanager
     def connect(self):
-        """A connection for reading (a context manager)."""
-        return self.engine.connect()
+        """A connection for reading (a context manager); failures raise StoreError."""
+        with self._errors(), self.engine.connect() as connection:
+            yield connection
 
+    @contextmanager
     def transaction(self):
-        """A connection in a transaction, committed on success (a context manager)."""
-        return self.engine.begin()
+        """A connection in a transaction, committed on success (a context manager);
+        failures raise StoreError, RecordRejected or Conflict (see :meth:`_errors`)."""
+        with self._errors(), self.engine.begin() as connection:
+            yield connection
+
+    def check(self):
+        """Raise :class:`StoreError` unless the database takes a write now (readiness).
+
+        The probe is a real write that changes nothing, so that a read-only database, a
+        deleted file or a standby server fails it as a prediction would.
+        """
+        with self.transaction() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+
+    @contextmanager
+    def _errors(self, doing=""):
+        """Database errors as library errors, with a one-line reason (never the statement
+        or its parameters, which hold texts): a duplicate key is a Conflict, a value the
+        database refuses (a NUL byte for PostgreSQL, a string too long) RecordRejected,
+        anything else (unreachable, read-only, locked, no such table) StoreError."""
+        self._check_file()
+        try:
+            yield
+        except NLUError:
+            raise
+        except SQLAlchemyError as exc:
+            message = f"database {self._where()}: {doing}{_reason(exc)}"
+            if isinstance(exc, IntegrityError):
+                raise Conflict(message) from None
+            # DataError, or a value the driver cannot send (a StatementError that is no
+            # DBAPIError wraps e.g. a UnicodeEncodeError).
+            if isinstance(exc, DataError) or (isinstance(exc, StatementError)
+                                              and not isinstance(exc, DBAPIError)):
+                raise RecordRejected(message) from None
+            raise StoreError(message) from None
+        except (UnicodeError, ValueError, TypeError) as exc:  # the driver cannot send a value
+            raise RecordRejected(f"database {self._where()}: {doing}"
+                                 f"{str(exc).splitlines()[0]}") from None
+
+    def _where(self):
+        return str(self.path) if self.path else self.engine.url.render_as_string()
+
+    def _check_file(self):
+        """A SQLite file deleted while in use keeps taking writes that no one will read:
+        refuse instead. A file replaced (restored from a backup) is opened anew."""
+        if self.path is None or self._identity is None:
+            return
+        try:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            raise StoreError(f"database {self.path}: the file is gone ({exc.strerror}); "
+                             "nothing can be stored until it is back") from None
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            self._identity = None
+            self.engine.dispose()
+
+    def _sqlite_connected(self, connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=TRUNCATE")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA mmap_size=0")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        if self._identity is None and self.path is not None:
+            stat = os.stat(self.path)
+            self._identity = (stat.st_dev, stat.st_ino)
 
     # -- predictions ---------------------------------------------------------------------
 
     def add_predictions(self, rows):
-        """Insert prediction rows (dicts with the columns of ``predictions``)."""
+        """Insert prediction rows (dicts with the columns of ``predictions``) in one
+        transaction; return ``[(row, reason)]``, the rows the database refused.
+
+        A row refused for what it holds is set aside: the batch is then written row by
+        row, so that one bad row never keeps the others out (nor is it retried).
+
+        Raises
+        ------
+        StoreError
+            The database cannot be written: none of the rows is stored.
+        """
         if not rows:
-            return
+            return []
         for row in rows:
             row.setdefault("sample", random.random())
-        with self.engine.begin() as connection:
-            connection.execute(insert(predictions), rows)
+        try:
+            with self.transaction() as connection:
+                connection.execute(insert(predictions), rows)
+            return []
+        except (RecordRejected, Conflict) as exc:
+            if len(rows) == 1:
+                return [(rows[0], str(exc))]
+        refused = []
+        for row in rows:
+            try:
+                with self.transaction() as connection:
+                    connection.execute(insert(predictions), [row])
+            except (RecordRejected, Conflict) as exc:
+                refused.append((row, str(exc)))
+        return refused
 
     def get_prediction(self, message_id):
-        with self.engine.connect() as connection:
+        with self.connect() as connection:
             row = connection.execute(select(predictions).where(
                 predictions.c.message_id == message_id)).mappings().first()
         return dict(row) if row else None
@@ -95,7 +205,7 @@ class Store:
         ------
         UnknownMessage
         """
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             known = connection.execute(select(predictions.c.message_id).where(
                 predictions.c.message_id == message_id)).first()
             if known is None:
@@ -109,17 +219,17 @@ class Store:
         """Create a CS lead and return their token (only its hash is stored)."""
         token = secrets.token_urlsafe(24)
         try:
-            with self.engine.begin() as connection:
+            with self.transaction() as connection:
                 connection.execute(insert(leads).values(name=name, token_hash=hash_token(token),
                                                         created_at=utcnow()))
-        except IntegrityError:
+        except Conflict:
             raise Conflict(f"a lead named {name!r} already exists") from None
         return token
 
     def lead_for_token(self, token):
         """The name of the lead holding ``token``, or None."""
         digest = hash_token(token)
-        with self.engine.connect() as connection:
+        with self.connect() as connection:
             row = connection.execute(select(leads.c.name, leads.c.token_hash).where(
                 leads.c.token_hash == digest)).first()
         if row is not None and hmac.compare_digest(row.token_hash, digest):
@@ -130,7 +240,7 @@ class Store:
 
     def load_session(self, session_id):
         """The state stored for ``session_id`` (plain data), or None when unknown or expired."""
-        with self.engine.connect() as connection:
+        with self.connect() as connection:
             row = connection.execute(select(sessions).where(
                 sessions.c.session_id == session_id)).mappings().first()
         if row is None or row["expires_at"] <= utcnow():
@@ -140,7 +250,7 @@ class Store:
     def save_session(self, session_id, state, ttl_seconds):
         """Store ``state`` (plain data) for ``session_id`` for ``ttl_seconds``."""
         expires = utcnow() + timedelta(seconds=ttl_seconds)
-        with self.engine.begin() as connection:
+        with self.transaction() as connection:
             updated = connection.execute(
                 sessions.update().where(sessions.c.session_id == session_id)
                 .values(state=state, expires_at=expires)).rowcount
@@ -170,10 +280,8 @@ def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _sqlite_pragmas(connection, _record):
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+def _reason(exc):
+    """The database's own message, first line: SQLAlchemy's text adds the statement and its
+    parameters (customer texts) that must reach no log."""
+    reason = str(getattr(exc, "orig", None) or type(exc).__name__).strip()
+    return reason.splitlines()[0] if reason else type(exc).__name__

@@ -60,7 +60,9 @@ class _Clients:
         self.model_dir, self.store_dir, self.clients = model_dir, store_dir, []
 
     def settings(self, **overrides):
-        return _settings(self.store_dir, **{"model_dir": self.model_dir, **overrides})
+        # Reloads load from the folder the session's artifacts are saved in.
+        return _settings(self.store_dir, **{"model_dir": self.model_dir,
+                                            "models_dir": self.model_dir.parent, **overrides})
 
     def __call__(self, **overrides):
         client = TestClient(create_app(self.settings(**overrides))).__enter__()

@@ -22,11 +22,11 @@ def test_healthz(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_readyz_answers_once_the_model_predicts(client):
+def test_readyz_answers_once_the_model_predicts_and_the_store_takes_writes(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "model": "ok", "store": "ok"}
 
 
 def test_model_manifest(client):
@@ -128,15 +128,16 @@ def test_reload_is_refused_to_every_token_when_none_is_configured(make_client):
 
 
 def damaged_copy(model_dir, tmp_path, damage):
-    target = tmp_path / "damaged"
+    """A damaged copy in the models folder (reloads load from there only)."""
+    target = model_dir.parent / f"damaged-{tmp_path.name}"
     shutil.copytree(model_dir, target)
     damage(target)
     return target
 
 
 def _truncate_pipeline(path):
-    data = (path / "pipeline.joblib").read_bytes()
-    (path / "pipeline.joblib").write_bytes(data[: len(data) // 2])
+    data = (path / "pipeline.pkl").read_bytes()
+    (path / "pipeline.pkl").write_bytes(data[: len(data) // 2])
 
 
 def _other_sklearn(path):
@@ -207,3 +208,73 @@ def test_reload_rejects_a_bad_body(client, body, status, message):
 
     assert response.status_code == status
     assert response.json()["detail"][0]["msg"].endswith(message)
+
+
+# -- reload from the models folder only ---------------------------------------------------------
+
+
+def test_an_artifact_outside_the_models_folder_is_refused(client, model_dir, tmp_path):
+    outside = shutil.copytree(model_dir, tmp_path / "outside")  # a good artifact, elsewhere
+    (model_dir.parent / f"escape-{tmp_path.name}").symlink_to(outside)
+
+    for path in (outside, model_dir.parent / f"escape-{tmp_path.name}",
+                 model_dir.parent / ".." / outside.relative_to(model_dir.parent.parent)):
+        response = client.post("/v1/admin/reload", json={"model_dir": str(path)},
+                               headers=ADMIN)
+        assert response.status_code == 409, response.text
+        detail = response.json()["detail"]
+        assert detail.startswith(f"artifact refused, still serving {MODEL_VERSION}: ")
+        assert f"outside the models folder {model_dir.parent.resolve()}" in detail
+        assert "\n" not in detail and "Traceback" not in detail
+    assert client.get("/v1/model").json()["version"] == MODEL_VERSION
+
+
+def test_a_symlink_loop_is_a_409_with_one_line(client, model_dir, tmp_path):
+    loop = model_dir.parent / f"loop-{tmp_path.name}"
+    loop.symlink_to(f"{loop.name}-back")
+    loop.with_name(f"{loop.name}-back").symlink_to(loop.name)
+
+    response = client.post("/v1/admin/reload", json={"model_dir": str(loop)}, headers=ADMIN)
+
+    assert response.status_code == 409
+    assert response.json()["detail"].endswith(f"{loop}: not a usable path: symlink loop")
+
+
+def test_a_crafted_pickle_in_the_models_folder_does_not_run(client, model_dir, tmp_path):
+    import hashlib
+    import os
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    crafted = damaged_copy(model_dir, tmp_path, lambda path: None)
+    data = pickle.dumps(Payload(), protocol=5)
+    (crafted / "pipeline.pkl").write_bytes(data)
+    manifest = json.loads((crafted / "manifest.json").read_text())
+    manifest["files"]["pipeline.pkl"] = hashlib.sha256(data).hexdigest()  # it "matches"
+    (crafted / "manifest.json").write_text(json.dumps(manifest))
+
+    response = client.post("/v1/admin/reload", json={"model_dir": str(crafted)},
+                           headers=ADMIN)
+
+    assert response.status_code == 409
+    assert "refers to posix.system, which nlu never writes into a model" in \
+        response.json()["detail"]
+    assert not marker.exists()
+    assert client.post("/v1/parse", json={"text": "halo"}).status_code == 200
+
+
+def test_a_relative_path_inside_the_models_folder_is_loaded(make_client, strict_model_dir,
+                                                            monkeypatch):
+    monkeypatch.chdir(strict_model_dir.parent.parent)
+    client = make_client(models_dir=strict_model_dir.parent.name)
+
+    response = client.post("/v1/admin/reload", headers=ADMIN, json={
+        "model_dir": f"{strict_model_dir.parent.name}/{strict_model_dir.name}"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == STRICT_VERSION

@@ -50,7 +50,8 @@ def test_parse_entities_carry_type_value_and_offsets_into_the_text(shared_client
     assert entities["invoice"]["value"] == INVOICE
     assert entities["duration"]["value"] == 5
     for entity in body["entities"]:
-        assert set(entity) == {"type", "value", "start", "end"}
+        assert set(entity) == {"type", "value", "start", "end", "courier"}
+        assert entity["courier"] is None  # only a resi has one
     assert NOT_RECEIVED[entities["invoice"]["start"]:entities["invoice"]["end"]] == INVOICE
     assert NOT_RECEIVED[entities["duration"]["start"]:entities["duration"]["end"]] == "5 hari"
 

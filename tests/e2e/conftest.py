@@ -196,11 +196,31 @@ def postgres_url():
 
 
 @pytest.fixture
-def nlu_server(tmp_path):
-    """Start ``nlu serve`` processes: ``nlu_server(model, database_url, workers=1, **env)``
-    returns the base URL; every server started is stopped (its process group) in teardown.
+def fresh_postgres_url(postgres_url):
+    """A database of its own in the session's PostgreSQL cluster (dropped in teardown)."""
+    import uuid
 
-    The admin token is ``WORKFLOW_ADMIN_TOKEN``; the access log is off.
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def nlu_process(tmp_path):
+    """Start ``nlu serve`` processes: ``nlu_process(model, database_url, workers=1, **env)``
+    returns the :class:`~benchmarks.server.ServerProcess` (its log, ``kill()``); every
+    server started is stopped (its process group) in teardown.
+
+    The admin token is ``WORKFLOW_ADMIN_TOKEN``; the access log is off unless ``env`` says.
     """
     started = []
 
@@ -209,11 +229,17 @@ def nlu_server(tmp_path):
             "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": WORKFLOW_ADMIN_TOKEN,
             "NLU_ACCESS_LOG": "false", **env}, workers)
         started.append(server)
-        return server.url
+        return server
 
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def nlu_server(nlu_process):
+    """As :func:`nlu_process`, returning the base URL."""
+    return lambda *args, **kwargs: nlu_process(*args, **kwargs).url
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def test_predict_one_message(model, workdir):
     assert prediction["ranking"][0] == {"intent": "cancel_order",
                                         "confidence": prediction["confidence"]}
     assert prediction["entities"] == [{"type": "invoice", "value": "INV/20261103/MPL/3456789012",
-                                       "start": 20, "end": 47}]
+                                       "start": 20, "end": 47, "courier": None}]
 
 
 def test_predict_threshold_override(model, workdir):
@@ -250,10 +250,10 @@ def test_predict_input_with_an_empty_text(model, tmp_path):
 
 def test_corrupt_model_directory(model, tmp_path):
     broken = shutil.copytree(model.resolve(), tmp_path / "broken")
-    pipeline = broken / "pipeline.joblib"
+    pipeline = broken / "pipeline.pkl"
     pipeline.write_bytes(pipeline.read_bytes()[:100])
     result = nlu("predict", "--model", broken, "halo", cwd=tmp_path)
-    assert_error(result, 1, "pipeline.joblib: truncated or corrupt (checksum mismatch)")
+    assert_error(result, 1, "pipeline.pkl: truncated or corrupt (checksum mismatch)")
     (broken / "manifest.json").write_text("{")
     result = nlu("evaluate", "--model", broken, "--data", model.parent.parent / "data.yaml",
                  "--report", "r", cwd=tmp_path)
@@ -289,3 +289,41 @@ def test_bad_threshold_is_an_argument_error(model, tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "must be between 0 and 1" in result.stderr
+
+
+# -- what the README promises of `nlu serve` and `nlu train --out` ---------------------------
+
+
+def test_train_into_an_unwritable_folder_fails_before_training(workdir, tmp_path):
+    (tmp_path / "file").write_text("x")  # (tests run as root: a mode would not stop them)
+    result = nlu("train", "--data", workdir / "data.yaml", "--profile", "fast",
+                 "--out", tmp_path / "file" / "model", cwd=tmp_path)
+    assert_error(result, 1, "cannot write the artifact there")
+    assert result.stdout == ""  # no training summary: it never started
+
+
+def test_serve_with_a_port_out_of_range_exits_2(model, tmp_path):
+    result = nlu("serve", "--model", model, "--port", "99999", cwd=tmp_path)
+    assert_error(result, 2, "bad server setting: port: Input should be less than or equal "
+                            "to 65535")
+
+
+def test_serve_on_a_port_in_use_exits_1_with_one_line(model, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = nlu("serve", "--model", model, "--port", port,
+                     "--domain", Path(__file__).parents[2] / "data", cwd=tmp_path)
+    assert_error(result, 1, f"cannot listen on 127.0.0.1:{port}: Address already in use")
+
+
+@pytest.mark.parametrize("command", ["serve", "predict"])
+def test_a_model_path_in_a_symlink_loop_is_one_line(command, tmp_path):
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    arguments = ["--model", tmp_path / "a"] + (["halo"] if command == "predict" else [])
+    result = nlu(command, *arguments, cwd=tmp_path)
+    assert_error(result, 1, "a: not a usable path: symlink loop")

@@ -63,7 +63,7 @@ def test_compare_and_promote_move_the_link(fast_model, tmp_path):
 def test_a_broken_candidate_is_never_promoted(saved_model_dir, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(saved_model_dir, broken)
-    (broken / "pipeline.joblib").write_bytes(b"not a pickle")
+    (broken / "pipeline.pkl").write_bytes(b"not a pickle")
     with pytest.raises(ArtifactError):
         compare_models(broken, tmp_path / "current", TEST)
     assert not (tmp_path / "current").exists()

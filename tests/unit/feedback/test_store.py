@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
-from nlu.errors import NLUError, UnknownMessage
+from nlu.errors import Conflict, NLUError, RecordRejected, StoreError, UnknownMessage
 from nlu.feedback.store import Store, hash_token, head_revision
 from nlu.feedback.tables import leads, utcnow
 
@@ -40,15 +40,17 @@ def store(db_path):
     store.dispose()
 
 
-def test_the_default_backend_is_a_sqlite_file_in_wal_mode(store, db_path):
+def test_the_default_backend_is_a_sqlite_file_with_a_journal_and_no_mmap(store, db_path):
+    # No WAL: its index is a memory-mapped file, and a write into the mapping of a file
+    # made unwritable kills the process (SIGBUS); a rollback journal fails with an error.
     assert store.engine.dialect.name == "sqlite"
     assert db_path.is_file()  # the parent folder was created
     with store.engine.connect() as connection:
-        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "truncate"
+        assert connection.execute(text("PRAGMA mmap_size")).scalar() == 0
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    # WAL is a property of the file: a plain sqlite3 connection sees it too.
-    with sqlite3.connect(db_path) as plain:
-        assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert not db_path.with_name("nlu.db-shm").exists()
 
 
 def test_migrate_creates_every_table_at_the_alembic_head(store):
@@ -187,3 +189,72 @@ def test_conversation_state_round_trip_and_expiry(store):
     with store.engine.connect() as connection:
         assert [r[0] for r in connection.execute(text("SELECT session_id FROM sessions"))] \
             == ["s-2"]
+
+
+# -- a database that fails --------------------------------------------------------------------
+
+
+def test_a_row_the_database_refuses_is_set_aside_and_the_others_are_stored(store):
+    bad = prediction("bad", text="a lone surrogate \ud800 no driver can encode")
+    refused = store.add_predictions([prediction("m1"), bad, prediction("m2")])
+    assert [(row["message_id"], "surrogates not allowed" in reason)
+            for row, reason in refused] == [("bad", True)]
+    assert store.get_prediction("m1") and store.get_prediction("m2")
+    assert store.get_prediction("bad") is None
+
+
+def test_a_duplicate_row_is_refused_not_retried(store):
+    store.add_predictions([prediction("m1")])
+    [(row, reason)] = store.add_predictions([prediction("m1")])
+    assert row["message_id"] == "m1" and "UNIQUE constraint failed" in reason
+
+
+def test_errors_never_carry_the_statement_or_its_texts(store):
+    with pytest.raises(RecordRejected) as error:
+        with store.transaction() as connection:
+            connection.execute(text("INSERT INTO predictions (message_id, text) VALUES "
+                                    "(:m, :t)"), {"m": "x", "t": "secret \ud800"})
+    assert "secret" not in str(error.value) and "INSERT" not in str(error.value)
+    assert str(error.value).startswith("database ")
+    assert "\n" not in str(error.value)
+
+
+def test_a_database_file_deleted_while_in_use_is_an_error_not_a_void(store, db_path):
+    store.add_predictions([prediction("m1")])
+    db_path.unlink()
+    for call in (lambda: store.add_predictions([prediction("m2")]),
+                 lambda: store.get_prediction("m1"), store.check):
+        with pytest.raises(StoreError, match=r"nlu\.db: the file is gone \(No such file or "
+                                             r"directory\); nothing can be stored"):
+            call()
+
+
+def test_a_database_file_replaced_is_opened_anew(store, db_path, tmp_path):
+    store.add_predictions([prediction("m1")])
+    other = Store(f"sqlite:///{tmp_path / 'other.db'}")
+    other.migrate()
+    other.add_predictions([prediction("o1")])
+    other.dispose()
+    (tmp_path / "other.db").replace(db_path)  # restored from a backup, say
+    assert store.get_prediction("o1") is not None and store.get_prediction("m1") is None
+
+
+def test_check_passes_on_a_writable_database_and_fails_without_the_schema(store, tmp_path):
+    store.check()
+    empty = Store(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(StoreError, match="no such table: alembic_version"):
+        empty.check()
+    empty.dispose()
+
+
+def test_an_unreachable_database_is_a_store_error():
+    store = Store("postgresql+psycopg://nobody@127.0.0.1:1/nlu")
+    with pytest.raises(StoreError, match=r"^database postgresql\+psycopg://nobody@127\.0\.0\.1"
+                                         r":1/nlu: .*(refused|failed)"):
+        store.add_predictions([prediction("m1")])
+
+
+def test_a_duplicate_lead_is_still_a_conflict(store):
+    store.add_lead("Sari")
+    with pytest.raises(Conflict, match="a lead named 'Sari' already exists"):
+        store.add_lead("Sari")

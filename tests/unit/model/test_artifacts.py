@@ -8,9 +8,11 @@ import sklearn
 from nlu.errors import ArtifactError, IncompatibleArtifactError
 from nlu.model.artifacts import (
     FORMAT_VERSION,
+    check_writable,
     load_model,
     point_link,
     read_manifest,
+    resolve_artifact,
     save_model,
 )
 
@@ -58,9 +60,9 @@ def test_manifest_records_what_the_model_needs(fast_model, saved_model_dir):
     assert manifest["encoders"] == []  # the fast profile has no sentence encoder
     assert manifest["library_versions"]["scikit-learn"] == sklearn.__version__
     assert manifest["training_data_sha256"] == fast_model.data_sha256
-    assert set(manifest["files"]) == {"pipeline.joblib"}
+    assert set(manifest["files"]) == {"pipeline.pkl"}
     assert sorted(p.name for p in saved_model_dir.iterdir()) == ["manifest.json",
-                                                                  "pipeline.joblib"]
+                                                                  "pipeline.pkl"]
 
 
 def test_save_refuses_an_existing_directory(fast_model, tmp_path):
@@ -106,16 +108,16 @@ def test_load_manifest_missing_a_key(artifact):
 
 
 def test_load_truncated_pipeline(artifact):
-    pipeline = artifact / "pipeline.joblib"
+    pipeline = artifact / "pipeline.pkl"
     pipeline.write_bytes(pipeline.read_bytes()[:1000])
-    with pytest.raises(ArtifactError, match=r"pipeline.joblib: truncated or corrupt "
+    with pytest.raises(ArtifactError, match=r"pipeline.pkl: truncated or corrupt "
                                             r"\(checksum mismatch\)"):
         load_model(artifact)
 
 
 def test_load_missing_pipeline(artifact):
-    (artifact / "pipeline.joblib").unlink()
-    with pytest.raises(ArtifactError, match="pipeline.joblib: missing"):
+    (artifact / "pipeline.pkl").unlink()
+    with pytest.raises(ArtifactError, match="pipeline.pkl: missing"):
         load_model(artifact)
 
 
@@ -175,14 +177,147 @@ def test_a_pipeline_that_cannot_be_unpickled_is_named(saved_model_dir, tmp_path)
 
     broken = tmp_path / "broken"
     shutil.copytree(saved_model_dir, broken)
-    (broken / "pipeline.joblib").write_bytes(b"\x80\x04garbage")
+    (broken / "pipeline.pkl").write_bytes(b"\x80\x04garbage")
     manifest = json.loads((broken / "manifest.json").read_text())
-    manifest["files"]["pipeline.joblib"] = hashlib.sha256(b"\x80\x04garbage").hexdigest()
+    manifest["files"]["pipeline.pkl"] = hashlib.sha256(b"\x80\x04garbage").hexdigest()
     (broken / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match=r"pipeline\.joblib: corrupt, cannot be loaded"):
+    with pytest.raises(ArtifactError, match=r"pipeline\.pkl: corrupt, cannot be loaded"):
         load_model(broken)
 
 
 def test_linking_into_a_missing_folder_is_an_artifact_error(saved_model_dir, tmp_path):
     with pytest.raises(ArtifactError, match="is not a directory"):
         point_link(tmp_path / "missing" / "current", saved_model_dir)
+
+
+# -- loading only what save_model writes -----------------------------------------------------
+
+
+class _RunsCode:
+    """A pickle that runs ``touch MARKER`` when unpickled by an ordinary loader."""
+
+    def __init__(self, marker, how="os"):
+        self.marker, self.how = str(marker), how
+
+    def __reduce__(self):
+        import os
+        import subprocess
+
+        if self.how == "os":
+            return os.system, (f"touch {self.marker}",)
+        if self.how == "eval":
+            return eval, (f"open({self.marker!r}, 'w')",)
+        return subprocess.Popen, (["touch", self.marker],)
+
+
+def _plant(artifact, payload):
+    """Replace the pipeline with ``payload`` and make the manifest vouch for it."""
+    import hashlib
+    import pickle
+
+    data = pickle.dumps(payload, protocol=5)
+    (artifact / "pipeline.pkl").write_bytes(data)
+    edit_manifest(artifact, lambda m: m["files"].update(
+        {"pipeline.pkl": hashlib.sha256(data).hexdigest()}))
+
+
+@pytest.mark.parametrize("how, named", [("os", "posix.system"), ("eval", "builtins.eval"),
+                                        ("popen", "subprocess.Popen")])
+def test_a_crafted_pickle_whose_checksum_matches_does_not_run(artifact, tmp_path, how, named):
+    marker = tmp_path / "pwned"
+    _plant(artifact, _RunsCode(marker, how))
+
+    with pytest.raises(ArtifactError, match=rf"pipeline\.pkl: not loaded: it refers to "
+                                            rf"{named}, which nlu never writes into a model"):
+        load_model(artifact)
+    assert not marker.exists()
+
+
+def test_code_hidden_inside_an_estimator_is_refused_too(fast_model, artifact, tmp_path):
+    import os
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    marker = tmp_path / "pwned"
+    # A real estimator class, but its function is one nlu never writes.
+    _plant(artifact, FunctionTransformer(func=os.system, kw_args={"command": f"touch {marker}"}))
+
+    with pytest.raises(ArtifactError, match="refers to posix.system"):
+        load_model(artifact)
+    assert not marker.exists()
+
+
+def test_an_artifact_of_format_1_written_with_joblib_is_refused(artifact):
+    edit_manifest(artifact, lambda m: m.update(format_version=1))
+
+    with pytest.raises(IncompatibleArtifactError, match="artifact format 1, this version of "
+                                                        "nlu reads format 3; retrain"):
+        load_model(artifact)
+
+
+def test_a_pipeline_file_that_is_a_symlink_is_refused(artifact, tmp_path):
+    elsewhere = tmp_path / "elsewhere.pkl"
+    (artifact / "pipeline.pkl").rename(elsewhere)
+    (artifact / "pipeline.pkl").symlink_to(elsewhere)
+
+    with pytest.raises(ArtifactError, match=r"pipeline\.pkl: missing \(or not a plain file\)"):
+        load_model(artifact)
+
+
+def test_the_checked_bytes_are_the_unpickled_bytes(artifact, monkeypatch):
+    # The file is read once: swapping it between the checksum and the load changes nothing.
+    from nlu.model import artifacts
+
+    reads = []
+    original = type(artifact).read_bytes
+    monkeypatch.setattr(type(artifact), "read_bytes",
+                        lambda self: reads.append(self.name) or original(self))
+    artifacts.load_model(artifact)
+    assert reads.count("pipeline.pkl") == 1
+
+
+# -- paths ------------------------------------------------------------------------------------
+
+
+def test_resolve_artifact_follows_links_inside_the_models_folder(saved_model_dir, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    real = shutil.copytree(saved_model_dir, models / "v1")
+    (models / "current").symlink_to("v1")
+    assert resolve_artifact(models / "current", models) == real.resolve()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda m, o: o, "outside the models folder"),
+    (lambda m, o: (m / "escape").symlink_to(o) or m / "escape", "outside the models folder"),
+    (lambda m, o: m / ".." / o.name, "outside the models folder"),
+    (lambda m, o: (m / "a").symlink_to(m / "b") or (m / "b").symlink_to(m / "a") or m / "a",
+     "not a usable path: symlink loop"),
+    (lambda m, o: m / "nope", "no model artifact here"),
+    (lambda m, o: str(m / "bad\x00name"), r"not a usable path: embedded null byte"),
+])
+def test_resolve_artifact_refuses_in_one_line(saved_model_dir, tmp_path, make, message):
+    models = tmp_path / "models"
+    models.mkdir()
+    outside = shutil.copytree(saved_model_dir, tmp_path / "outside")
+
+    with pytest.raises(ArtifactError, match=message) as error:
+        resolve_artifact(make(models, outside), models)
+    assert "\n" not in str(error.value)
+
+
+def test_check_writable_refuses_an_unwritable_folder_before_training(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "file").write_text("x")  # (tests run as root: a mode would not stop them)
+    with pytest.raises(ArtifactError, match=r"ro/file/model: cannot write the artifact "
+                                            r"there \(.*ro/file is a file, not a folder\)"):
+        check_writable(folder / "file" / "model")
+    check_writable(folder / "model")  # fine, and leaves nothing behind
+    assert sorted(p.name for p in folder.iterdir()) == ["file"]
+
+
+def test_save_into_an_unwritable_place_is_an_artifact_error(fast_model, tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ArtifactError, match="cannot write the artifact there"):
+        save_model(fast_model, tmp_path / "file" / "model")

@@ -114,7 +114,8 @@ def test_predictions_are_frozen_and_serializable(predictions):
                          "entities", "route", "margin"}
     assert data["ranking"][0] == {"intent": "refund_return",
                                   "confidence": predictions[3].confidence}
-    assert data["entities"][0] == {"type": "amount", "value": 150000, "start": 7, "end": 16}
+    assert data["entities"][0] == {"type": "amount", "value": 150000, "start": 7, "end": 16,
+                                   "courier": None}
     json.dumps(data)
     assert "route" not in predictions[3].to_dict(with_route=False)
 

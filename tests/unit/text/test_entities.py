@@ -49,6 +49,13 @@ def test_incomplete_invoices_are_not_invoices(text):
         "+62 812-3456-7890",
         "+62 812 3456 7890",
         "6281234567890",
+        "0812.3456.7890",
+        "0812/3456/7890",
+        "(0812) 3456 7890",
+        "(+62) 812-3456-7890",
+        "+62 (812) 3456-7890",
+        "+62 0812 3456 7890",
+        "+62.812.3456.7890",
     ],
 )
 def test_indonesian_phone_numbers_are_normalized_to_plus_62(raw):
@@ -182,16 +189,56 @@ def test_resi_when_the_message_says_it_is_one(text):
 
 
 @pytest.mark.parametrize(
-    "text",
+    "text, code, courier",
     [
-        "JP1234567890",  # a bare code could be anything
-        "kode JP1234567890",
-        "resi JNE belum update",  # no code at all
-        "nomor resi 12345",  # too short
+        # Named couriers, the code after the name (with or without "resi").
+        ("resi jne CGK1A01234567890 belum update", "CGK1A01234567890", "JNE"),
+        ("no resi JNE: 0123456789012345", "0123456789012345", "JNE"),
+        ("resi j&t JP1234567890 ga gerak", "JP1234567890", "J&T"),
+        ("jnt JD0123456789 nyangkut", "JD0123456789", "J&T"),
+        ("resi sicepat 004123456789", "004123456789", "SiCepat"),
+        ("si cepat 000987654321 kok lama", "000987654321", "SiCepat"),
+        ("resi anteraja 10000123456789", "10000123456789", "AnterAja"),
+        ("resi 10000123456789 (anteraja) belum sampai", "10000123456789", "AnterAja"),
+        ("shopee express SPXID0123456789 telat", "SPXID0123456789", "SPX"),
+        ("resi ninja xpress NLIDAP12345678", "NLIDAP12345678", "Ninja Xpress"),
+        ("resi pos indonesia P2201010012345", "P2201010012345", "POS Indonesia"),
+        # Formats that name their courier without the word.
+        ("JP1234567890 kok ga gerak2 ya", "JP1234567890", "J&T"),
+        ("SPXID0123456789 blm sampe", "SPXID0123456789", "SPX"),
+        ("paket NLIDAP12345678 dimana", "NLIDAP12345678", "Ninja Xpress"),
+        ("kiriman RR123456789ID dari luar", "RR123456789ID", "POS Indonesia"),
+        # A resi without a known courier.
+        ("awb 9912345678 blm update", "9912345678", None),
     ],
 )
-def test_no_resi_without_the_word_or_a_code(text):
+def test_resi_with_its_courier(text, code, courier):
+    (entity,) = [e for e in extract_entities(text) if e.type == "resi"]
+    assert (entity.value, entity.courier) == (code, courier)
+    assert text[entity.start:entity.end].upper() == code
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kode ABC12345",  # no word, no courier, no format of a courier's own
+        "resi JNE belum update",  # no code at all
+        "nomor resi 12345",  # too short
+        "kantor pos dekat rumah",
+    ],
+)
+def test_no_resi_without_the_word_a_courier_or_a_courier_format(text):
     assert all(t != "resi" for t, _, _ in found(text))
+
+
+def test_a_phone_number_written_after_resi_stays_a_phone():
+    assert found("no resi 081234567890") == [("phone", "+6281234567890", "081234567890")]
+
+
+def test_only_a_resi_has_a_courier():
+    text = "resi jne CGK1A01234567890, INV/20261103/MPL/3456789012, wa 08123456789"
+    assert [(e.type, e.courier) for e in extract_entities(text)] == [
+        ("resi", "JNE"), ("invoice", None), ("phone", None)]
 
 
 # -- several entities, overlaps ------------------------------------------------------------
