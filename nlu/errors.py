@@ -14,13 +14,17 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
     ├── Conflict                  the record exists already (a lead's name)
     ├── StoreError                the database cannot be opened, migrated or written
     ├── OutputError               a file cannot be written
-    └── ConfigError               a setting (server option, environment variable) is invalid
+    ├── ConfigError               a setting (server option, environment variable) is invalid
+    ├── Unavailable               the service cannot answer now (restarting, stopping): retry
+    ├── TooLarge                  a request over the size or character limits
+    └── RateLimited               a client over its request rate; ``retry_after`` seconds
 """
 
 __all__ = [
     "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
     "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
-    "Conflict", "StoreError", "OutputError", "ConfigError",
+    "Conflict", "StoreError", "OutputError", "ConfigError", "Unavailable", "TooLarge",
+    "RateLimited",
 ]
 
 from dataclasses import dataclass
@@ -92,3 +96,21 @@ class OutputError(NLUError):
 
 class ConfigError(NLUError):
     """A setting (a server option, an environment variable) is invalid."""
+
+
+class Unavailable(NLUError):
+    """The service cannot answer now (its prediction worker restarted, it is stopping);
+    the same request may succeed later."""
+
+
+class TooLarge(NLUError):
+    """A request is over a size limit (bytes of the body, characters of its texts)."""
+
+
+class RateLimited(NLUError):
+    """A client sent more requests than its rate allows; it may retry after
+    ``retry_after`` seconds."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after

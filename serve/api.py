@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from nlu.assistant.conversation import ConversationState
+from nlu.errors import TooLarge
 from nlu.feedback.records import new_message_id, prediction_record
 
 from .deps import ApiKey, State
@@ -23,41 +24,48 @@ router = APIRouter(prefix="/v1", tags=["parse"], dependencies=[ApiKey],
                               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 
 
-async def predict(state, request, texts, endpoint, session_id=None):
-    """Predict ``texts`` through the batcher; record each; return ``(engine, [(id, p)])``."""
+async def answer(state, request, texts, endpoint, states=None, session_id=None):
+    """Answer ``texts`` through the batcher (predictions and replies, on its worker
+    thread); record each prediction; return ``(engine, [(message_id, Answer)])``."""
+    chars = sum(map(len, texts))
+    if chars > state.settings.max_request_chars:
+        raise TooLarge(f"the texts have {chars} characters in all; at most "
+                       f"{state.settings.max_request_chars} per request (NLU_MAX_REQUEST_CHARS)")
     engine = state.engine
-    predictions = await state.batcher.predict(engine, texts)
+    answers = await state.batcher.parse(engine, texts, states)
     results = []
-    for prediction in predictions:
+    for answered in answers:
         message_id = new_message_id()
-        state.recorder.add(prediction_record(prediction, message_id, engine.version, endpoint,
-                                             session_id))
+        prediction = answered.prediction
+        if state.settings.record_predictions:
+            state.recorder.add(prediction_record(prediction, message_id, engine.version,
+                                                 endpoint, session_id))
         state.metrics.observe_prediction(prediction)
-        results.append((message_id, prediction))
-    if len(predictions) == 1:
-        p = predictions[0]
+        results.append((message_id, answered))
+    if len(answers) == 1:
+        p = answers[0].prediction
         request.state.log = {"intent": p.intent, "route": p.route, "fallback": p.fallback,
                              "text": p.text}
     return engine, results
 
 
-def _parse_response(engine, message_id, prediction):
-    reply, _ = engine.respond(prediction)
-    return ParseResponse(**prediction.to_dict(), message_id=message_id, steps=list(reply.steps),
-                         reply=reply.text)
+def _parse_response(message_id, answered):
+    reply = answered.reply
+    return ParseResponse(**answered.prediction.to_dict(), message_id=message_id,
+                         steps=list(reply.steps), reply=reply.text)
 
 
 @router.post("/parse", response_model=ParseResponse, summary="Classify one message")
 async def parse(body: ParseRequest, state: State, request: Request):
     """The prediction (as `nlu predict`) with the route, its steps, a reply and an id."""
-    engine, [(message_id, prediction)] = await predict(state, request, [body.text], "parse")
-    return _parse_response(engine, message_id, prediction)
+    _, [(message_id, answered)] = await answer(state, request, [body.text], "parse")
+    return _parse_response(message_id, answered)
 
 
 @router.post("/parse/batch", response_model=BatchResponse, summary="Classify 1 to 256 messages")
 async def parse_batch(body: BatchRequest, state: State, request: Request):
-    engine, results = await predict(state, request, body.texts, "parse_batch")
-    return BatchResponse(results=[_parse_response(engine, i, p) for i, p in results])
+    _, results = await answer(state, request, body.texts, "parse_batch")
+    return BatchResponse(results=[_parse_response(i, a) for i, a in results])
 
 
 @router.post("/chat", response_model=ChatResponse, summary="One turn of a conversation")
@@ -65,10 +73,11 @@ async def chat(body: ChatRequest, state: State, request: Request):
     """Reply to a customer; after two consecutive misses the chat is handed to live chat."""
     store, ttl = state.store, state.settings.session_ttl_seconds
     stored = await asyncio.to_thread(store.load_session, body.session_id)
-    engine, [(message_id, prediction)] = await predict(state, request, [body.text], "chat",
-                                                       body.session_id)
-    reply, conversation = engine.respond(prediction, ConversationState.from_dict(stored))
-    await asyncio.to_thread(store.save_session, body.session_id, conversation.to_dict(), ttl)
+    _, [(message_id, answered)] = await answer(
+        state, request, [body.text], "chat", [ConversationState.from_dict(stored)],
+        body.session_id)
+    reply = answered.reply
+    await asyncio.to_thread(store.save_session, body.session_id, answered.state.to_dict(), ttl)
     request.state.log["handoff"] = reply.handoff
     return ChatResponse(
         message_id=message_id, reply=reply.text, lang=reply.lang, intent=reply.intent,

@@ -16,9 +16,10 @@ from nlu.errors import NLUError
 from nlu.feedback.store import Store
 from nlu.text.privacy import mask_text
 
-from . import api, feedback, ops, page, rasa, review
+from . import api, docs, feedback, ops, page, rasa, review
 from .engine import Batcher, prepare
 from .errors import library_error
+from .limits import BodyLimit, TokenBuckets
 from .metrics import Metrics
 from .recorder import Recorder
 from .schemas import ErrorResponse
@@ -46,6 +47,7 @@ class ServerState:
     batcher: Batcher
     recorder: Recorder
     metrics: Metrics
+    rate_limits: TokenBuckets | None = None
 
 
 def create_app(settings=None):
@@ -61,9 +63,12 @@ def create_app(settings=None):
         if settings.migrate_on_start:
             store.migrate()
         batcher = Batcher(settings.batch_window_ms / 1000, settings.batch_max_size,
-                          on_batch=metrics.observe_batch)
+                          settings.batch_max_chars, on_batch=metrics.observe_batch)
         recorder = Recorder(store)
-        app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics)
+        rate_limits = (TokenBuckets(settings.rate_limit, settings.rate_burst)
+                       if settings.rate_limit else None)
+        app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics,
+                                    rate_limits)
         await batcher.start()
         await recorder.start()
         try:
@@ -74,10 +79,11 @@ def create_app(settings=None):
             store.dispose()
 
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
-                  lifespan=lifespan, responses={400: {"model": ErrorResponse, "description":
+                  lifespan=lifespan, docs_url=None, redoc_url=None, responses={400: {"model": ErrorResponse, "description":
                                                       "the body is not valid JSON or UTF-8"}})
-    for module in (api, feedback, rasa, review, ops, page):
+    for module in (api, feedback, rasa, review, ops, page, docs):
         app.include_router(module.router)
+    app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -85,6 +91,7 @@ def create_app(settings=None):
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 

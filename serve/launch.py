@@ -2,7 +2,11 @@
 
 import os
 import secrets
+import shutil
+import signal
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -11,6 +15,7 @@ from nlu.assistant.engine import Engine
 from nlu.errors import ConfigError
 from nlu.feedback.store import Store
 
+from .metrics import MULTIPROC_VARIABLE
 from .settings import Settings
 
 TOKEN_FILE = Path("var/admin_token")
@@ -38,8 +43,37 @@ def run_server(overrides):
     print(f"serving {Path(settings.model_dir).resolve().name} on "
           f"http://{settings.host}:{settings.port} (docs at /docs, chat page at /)",
           file=sys.stderr)
-    uvicorn.run("serve.app:create_app", factory=True, host=settings.host, port=settings.port,
-                workers=settings.workers, access_log=False, log_config=_log_config())
+    # uvicorn stops gracefully on SIGTERM (no new connections, in-flight requests finished
+    # within the grace period, then the app's shutdown flushes the recorder) and then
+    # raises the signal again for the handler that was there before it: this one, so that
+    # a requested stop ends with status 0, as process managers expect of a clean stop.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    with _shared_metrics(settings.workers):
+        uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
+                    port=settings.port, workers=settings.workers, access_log=False,
+                    log_config=_log_config(),
+                    timeout_graceful_shutdown=settings.shutdown_grace_seconds)
+
+
+@contextmanager
+def _shared_metrics(workers):
+    """With several workers, prometheus-client's multiprocess mode: each worker writes its
+    metrics to files in one folder and /metrics adds them up. The folder must be empty at
+    start (PROMETHEUS_MULTIPROC_DIR, or a temporary one removed at the end)."""
+    if workers == 1:
+        yield
+        return
+    given = os.environ.get(MULTIPROC_VARIABLE)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="nlu-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_VARIABLE] = str(folder)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _new_admin_token():

@@ -1,6 +1,13 @@
-"""Prometheus metrics, one registry per app (no global state)."""
+"""Prometheus metrics, one registry per app (no global state); with several worker
+processes, prometheus-client's multiprocess mode adds up every worker's."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+#: Set (by ``nlu serve --workers N``) before the workers start: metrics go to files there.
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 from nlu.vocabulary import intent_label, route_label
 
@@ -21,6 +28,15 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
         self.batch_seconds = Histogram("nlu_batch_seconds", "Seconds per model call",
                                        registry=self.registry)
+
+    def exposition(self):
+        """The metrics in Prometheus' text format: every worker's, added up, in
+        multiprocess mode; this registry's otherwise."""
+        if os.environ.get(MULTIPROC_VARIABLE):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
     def observe_batch(self, size, seconds):
         self.batch_size.observe(size)

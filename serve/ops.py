@@ -1,7 +1,9 @@
 """Health, readiness, model manifest, metrics, and the admin reload."""
 
+import asyncio
+
 from fastapi import APIRouter, HTTPException, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from nlu.assistant.engine import Engine
 from nlu.errors import ArtifactError, NLUError
@@ -11,6 +13,8 @@ from .engine import prepare
 from .schemas import ErrorResponse, Health, ReloadRequest, ReloadResponse
 
 router = APIRouter(tags=["operations"])
+#: Seconds /readyz waits for the model's answer before it reports not ready.
+READY_TIMEOUT = 5.0
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -22,7 +26,9 @@ async def healthz():
             responses={503: {"model": ErrorResponse}})
 async def readyz(state: State):
     try:
-        await state.batcher.predict(state.engine, ["halo"])
+        await asyncio.wait_for(state.batcher.parse(state.engine, ["halo"]), READY_TIMEOUT)
+    except TimeoutError:
+        raise HTTPException(503, f"model not answering within {READY_TIMEOUT:g} s") from None
     except Exception as exc:
         raise HTTPException(503, f"model not answering: {exc}") from None
     return Health(status="ready")
@@ -52,7 +58,7 @@ async def model_manifest(state: State) -> dict:
                 'nlu_predictions_total{fallback="none",intent="greeting",route="answer"} 3.0\n'
                 'nlu_http_request_seconds_bucket{endpoint="/v1/parse",le="0.025"} 41.0\n')}}}})
 async def metrics(state: State):
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.post("/v1/admin/reload", response_model=ReloadResponse, dependencies=[Admin],
@@ -67,14 +73,19 @@ async def reload(state: State, body: ReloadRequest | None = None):
     target = (body.model_dir if body and body.model_dir else None) or state.settings.model_dir
     previous = state.engine
     try:
-        engine = await state.batcher.run_in_worker(Engine.load, target,
-                                                   state.settings.domain_dir)
-        # Loads what the model loads lazily (an embedding model that is gone is refused
-        # here, not on the next request), then settles the heap (see prepare).
-        await state.batcher.run_in_worker(prepare, engine, True)
+        # On a thread of its own: the prediction thread goes on answering meanwhile.
+        engine = await asyncio.to_thread(_load, target, state.settings.domain_dir)
     except NLUError as exc:  # any refusal is a conflict with what is served (409)
         raise ArtifactError(f"artifact refused, still serving {previous.version}: "
                             f"{exc}") from None
     state.engine = engine
     return ReloadResponse(version=engine.version, previous_version=previous.version,
                           path=str(engine.path))
+
+
+def _load(model_dir, domain_dir):
+    """Load an artifact and answer once (an embedding model that is gone is refused here,
+    not on the next request), then settle the heap (see prepare)."""
+    engine = Engine.load(model_dir, domain_dir)
+    prepare(engine)
+    return engine
