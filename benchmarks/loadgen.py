@@ -1,6 +1,7 @@
 """The load side of the HTTP benchmark: wrk and its Lua script, CPU accounting."""
 
-__all__ = ["Probe", "ensure_wrk", "run_wrk", "BenchmarkError", "WRK_SCRIPT", "PARSE_PATH"]
+__all__ = ["Probe", "ensure_wrk", "run_wrk", "resident_bytes", "BenchmarkError", "WRK_SCRIPT",
+           "PARSE_PATH"]
 
 import json
 import os
@@ -87,13 +88,14 @@ def ensure_wrk():
     return path
 
 
-def _cpu_seconds(group):
-    """User + system CPU seconds of the live processes of a process group (Linux)."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
+def _group_stats(group):
+    """``/proc/PID/stat`` fields (after the name) of the live processes of a process group
+    (Linux), or None where /proc is missing."""
     try:
         names = os.listdir("/proc")
     except OSError:
         return None
+    found = []
     for name in names:
         if not name.isdigit():
             continue
@@ -103,8 +105,25 @@ def _cpu_seconds(group):
         except OSError:
             continue
         if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+            found.append(fields)
+    return found
+
+
+def _cpu_seconds(group):
+    """User + system CPU seconds of the live processes of a process group (Linux)."""
+    stats = _group_stats(group)
+    if stats is None:
+        return None
+    return sum(int(f[11]) + int(f[12]) for f in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_bytes(group):
+    """Resident memory of the processes of a process group (the server and its workers),
+    added up (Linux), or None."""
+    stats = _group_stats(group)
+    if stats is None:
+        return None
+    return sum(int(f[21]) for f in stats) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
 
 
 def _machine_busy_seconds():

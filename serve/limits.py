@@ -5,7 +5,9 @@ import json
 import time
 from collections import OrderedDict
 
-from nlu.errors import RateLimited, TooLarge
+from starlette.exceptions import HTTPException
+
+from nlu.errors import RateLimited
 
 
 class BodyLimit:
@@ -25,7 +27,8 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            return await _refuse(send, self._message(f"{declared} bytes"))
+            return await _refuse(send, f"the request body has {declared} bytes; at most "
+                                       f"{self.max_bytes} bytes (NLU_MAX_BODY_BYTES)")
         received = 0
 
         async def counted_receive():
@@ -34,15 +37,13 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    # Raised inside the app's body read: the library error handler answers 413.
-                    raise TooLarge(self._message(f"more than {self.max_bytes} bytes"))
+                    # Raised inside the app's body read, which turns any other exception
+                    # into a 400: an HTTPException is answered as it says.
+                    raise HTTPException(413, f"the request body has more than "
+                                             f"{self.max_bytes} bytes (NLU_MAX_BODY_BYTES)")
             return message
 
         return await self.app(scope, counted_receive, send)
-
-    def _message(self, size):
-        return (f"the request body has {size}; at most {self.max_bytes} bytes "
-                "(NLU_MAX_BODY_BYTES)")
 
 
 def _content_length(scope):
