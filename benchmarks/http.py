@@ -25,6 +25,7 @@ client would.
 __all__ = ["run_http_benchmark", "GOALS", "main"]
 
 import argparse
+import collections
 import json
 import os
 import secrets
@@ -32,7 +33,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from nlu.errors import NLUError
@@ -145,9 +149,11 @@ def check_goals(profile, summary, connections):
 
 
 def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds, connections,
-                threads, warmup, in_process_seconds, workers=None, configuration="defaults"):
+                threads, warmup, in_process_seconds, workers=None, configuration="defaults",
+                reload_every=None):
     """The figures of one artifact served with one of :data:`CONFIGURATIONS`; the server is
-    always stopped on return."""
+    always stopped on return. With ``reload_every`` (seconds), the artifact is reloaded
+    (``POST /v1/admin/reload``) that often during the load."""
     from nlu.assistant.engine import Engine
 
     engine = Engine.load(model_dir, domain_dir)
@@ -163,9 +169,11 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
     script = scratch / "parse.lua"
     script.write_text(WRK_SCRIPT)
 
+    admin_token = secrets.token_urlsafe(16)
     server = ServerProcess(model_dir, scratch, workers=workers, domain_dir=domain_dir, env={
         "NLU_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}",
-        "NLU_ADMIN_TOKEN": secrets.token_urlsafe(16), **CONFIGURATIONS[configuration]})
+        "NLU_ADMIN_TOKEN": admin_token, **CONFIGURATIONS[configuration]})
+    reloads = Reloads(server.url, admin_token, reload_every)
     try:
         say(f"server on port {server.port}" + (f", {workers} workers" if workers else ""))
         started = time.perf_counter()
@@ -192,7 +200,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
             say(f"round {number + 1}/{rounds}: in-process {in_process[-1]:g} texts/s; "
                 f"wrk {per_round:g} s at {connections} connections")
             batch_before = _histogram_totals(server.metrics(), "nlu_batch_size")
-            with Probe(server) as probe:
+            with Probe(server) as probe, reloads:
                 results.append(run_wrk(wrk, server.url, script, bodies, per_round,
                                        connections, threads))
             rss.append(resident_bytes(server.process.pid))
@@ -253,7 +261,49 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
         "in_process": {"call": "Engine.parse", "batch_size": batch_size,
                        "seconds_each": in_process_seconds, "texts_per_s": in_process},
         "rounds": rounds_out,
+        **({"reloads": reloads.report()} if reload_every else {}),
     }
+
+
+class Reloads:
+    """While in a ``with`` block, ``POST /v1/admin/reload`` every ``every`` seconds (None:
+    never), from a thread; counts the answers by status."""
+
+    def __init__(self, url, token, every):
+        self.url, self.token, self.every = url, token, every
+        self.statuses, self.seconds = collections.Counter(), []
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run) if self.every else None
+        if self._thread:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(120)
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            request = urllib.request.Request(self.url + "/v1/admin/reload", data=b"{}",
+                                             method="POST", headers={
+                                                 "Content-Type": "application/json",
+                                                 "Authorization": f"Bearer {self.token}"})
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    self.statuses[response.status] += 1
+            except urllib.error.HTTPError as exc:
+                self.statuses[exc.code] += 1
+            except OSError as exc:
+                self.statuses[type(exc).__name__] += 1
+            self.seconds.append(time.perf_counter() - started)
+
+    def report(self):
+        return {"every_s": self.every, "statuses": dict(self.statuses),
+                "median_s": _median(self.seconds) if self.seconds else None}
 
 
 def _megabytes(size):
@@ -269,7 +319,7 @@ def _train(profile, train_paths, out):
 def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_paths=None,
                        messages=None, domain_dir=None, duration=15.0, rounds=3,
                        connections=32, threads=1, warmup=3.0, in_process_seconds=2.0,
-                       workers=None, configurations=tuple(CONFIGURATIONS)):
+                       workers=None, configurations=tuple(CONFIGURATIONS), reload_every=None):
     """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``, in
     each of ``configurations`` (names of :data:`CONFIGURATIONS`).
 
@@ -317,7 +367,7 @@ def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_pat
                     connections=connections, threads=threads, warmup=warmup,
                     in_process_seconds=in_process_seconds,
                     workers=workers.get(profile, workers.get(None)),
-                    configuration=configuration)
+                    configuration=configuration, reload_every=reload_every)
             if model_dirs:
                 rows["model"] = str(model_dir)
             key = profile if profile not in report["profiles"] else f"{profile}-{index}"
@@ -363,6 +413,9 @@ def main(argv=None):
     parser.add_argument("--configuration", choices=tuple(CONFIGURATIONS), action="append",
                         help="server configuration(s) to run (default all: defaults as "
                              "`make serve` runs it, then store_and_log_off)")
+    parser.add_argument("--reload-every", type=_positive(float), metavar="S",
+                        help="reload the model (POST /v1/admin/reload) every S seconds "
+                             "during the load")
     parser.add_argument("--check", action="store_true",
                         help="exit with status 1 when a goal is not met")
     args = parser.parse_args(argv)
@@ -374,7 +427,8 @@ def main(argv=None):
             train_paths=args.data, messages=args.messages, duration=args.duration,
             rounds=args.rounds, connections=args.connections, threads=args.threads,
             warmup=args.warmup, workers=dict(args.workers or ()),
-            configurations=tuple(args.configuration or CONFIGURATIONS))
+            configurations=tuple(args.configuration or CONFIGURATIONS),
+            reload_every=args.reload_every)
     except (BenchmarkError, ServerError, NLUError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

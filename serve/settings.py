@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     # (a long batch is split over calls, and single messages go in between).
     batch_max_chars: int = Field(8000, ge=1)
     max_request_chars: int = Field(100_000, ge=1)
-    max_body_bytes: int = Field(2_000_000, ge=1)
+    max_body_bytes: int = Field(400_000, ge=1)
     rate_limit: float = Field(0.0, ge=0)  # requests a second per client; 0: no limit
     rate_burst: int = Field(20, ge=1)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
