@@ -25,7 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from .http import DEFAULT_DOMAIN, DEFAULT_MESSAGES, load_messages
-from .loadgen import WRK_SCRIPT, BenchmarkError, Probe, ensure_wrk, run_wrk
+from .loadgen import BenchmarkError, Probe, ensure_wrk, run_wrk, write_wrk_inputs
 from .server import ServerError, ServerProcess
 
 BATCH = 256
@@ -61,11 +61,7 @@ def _run(model_dir, env, messages, domain_dir, seconds, connections, batch_clien
     batch = json.dumps({"texts": _large_batch(texts)}).encode()
     with tempfile.TemporaryDirectory(prefix="nlu-bench-fair-") as scratch:
         scratch = Path(scratch)
-        bodies = scratch / "bodies.jsonl"
-        bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
-                                  for t in texts), encoding="utf-8")
-        script = scratch / "parse.lua"
-        script.write_text(WRK_SCRIPT)
+        bodies, script = write_wrk_inputs(scratch, texts)
         server = ServerProcess(model_dir, scratch, domain_dir=domain_dir or DEFAULT_DOMAIN,
                                env={"NLU_DATABASE_URL": f"sqlite:///{scratch / 'fair.db'}",
                                     "NLU_ADMIN_TOKEN": secrets.token_urlsafe(16), **env})

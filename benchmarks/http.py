@@ -43,12 +43,12 @@ from nlu.errors import NLUError
 
 from .loadgen import (
     PARSE_PATH,
-    WRK_SCRIPT,
     BenchmarkError,
     Probe,
     ensure_wrk,
     resident_bytes,
     run_wrk,
+    write_wrk_inputs,
 )
 from .server import ROOT, ServerError, ServerProcess
 
@@ -163,11 +163,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
                                 file=sys.stderr)
 
     scratch = Path(scratch)
-    bodies = scratch / "bodies.jsonl"
-    bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
-                              for t in texts), encoding="utf-8")
-    script = scratch / "parse.lua"
-    script.write_text(WRK_SCRIPT)
+    bodies, script = write_wrk_inputs(scratch, texts)
 
     admin_token = secrets.token_urlsafe(16)
     server = ServerProcess(model_dir, scratch, workers=workers, domain_dir=domain_dir, env={

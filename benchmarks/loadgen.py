@@ -1,13 +1,14 @@
 """The load side of the HTTP benchmark: wrk and its Lua script, CPU accounting."""
 
-__all__ = ["Probe", "ensure_wrk", "run_wrk", "resident_bytes", "BenchmarkError", "WRK_SCRIPT",
-           "PARSE_PATH"]
+__all__ = ["Probe", "ensure_wrk", "run_wrk", "resident_bytes", "write_wrk_inputs",
+           "BenchmarkError", "WRK_SCRIPT", "PARSE_PATH"]
 
 import json
 import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 PARSE_PATH = "/v1/parse"
 
@@ -77,6 +78,16 @@ function done(summary, latency, requests)
     non2xx_total, e.connect, e.read, e.write, e.timeout))
 end
 """.replace("__MARKER__", MARKER)
+
+
+def write_wrk_inputs(folder, texts):
+    """The request bodies (one JSON document per line) and the Lua script wrk needs to POST
+    ``texts`` to /v1/parse, written in ``folder``: ``(bodies, script)``."""
+    bodies, script = Path(folder) / "bodies.jsonl", Path(folder) / "parse.lua"
+    bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
+                              for t in texts), encoding="utf-8")
+    script.write_text(WRK_SCRIPT)
+    return bodies, script
 
 
 def ensure_wrk():

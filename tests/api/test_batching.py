@@ -6,7 +6,6 @@ import gc
 import threading
 import time
 
-import pytest
 
 from nlu.errors import EmbeddingModelError, Unavailable
 from nlu.model.model import NLUModel
