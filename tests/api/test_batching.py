@@ -6,7 +6,6 @@ import gc
 import threading
 import time
 
-
 from nlu.errors import EmbeddingModelError, Unavailable
 from nlu.model.model import NLUModel
 from serve.engine import Batcher, prepare
