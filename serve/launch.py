@@ -19,6 +19,9 @@ from .metrics import MULTIPROC_VARIABLE
 from .settings import Settings
 
 TOKEN_FILE = Path("var/admin_token")
+#: Seconds a worker process may leave the supervisor's ping unanswered before it is
+#: restarted as hung.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def run_server(overrides):
@@ -52,7 +55,11 @@ def run_server(overrides):
         uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
                     port=settings.port, workers=settings.workers, access_log=False,
                     log_config=_log_config(),
-                    timeout_graceful_shutdown=settings.shutdown_grace_seconds)
+                    timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+                    # A worker answers the supervisor's pings from a thread; while it loads
+                    # a model on a busy machine it may not get to it for seconds, and
+                    # uvicorn's default (5 s) then kills and restarts it, over and over.
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
 
 
 @contextmanager
