@@ -78,9 +78,11 @@ def create_app(settings=None):
             await batcher.stop()
             store.dispose()
 
+    # /docs and /redoc are serve/docs.py's: the same pages, with their files served here.
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
-                  lifespan=lifespan, docs_url=None, redoc_url=None, responses={400: {"model": ErrorResponse, "description":
-                                                      "the body is not valid JSON or UTF-8"}})
+                  lifespan=lifespan, docs_url=None, redoc_url=None,
+                  responses={400: {"model": ErrorResponse,
+                                   "description": "the body is not valid JSON or UTF-8"}})
     for module in (api, feedback, rasa, review, ops, page, docs):
         app.include_router(module.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")

@@ -61,7 +61,7 @@ class Responder:
                 for i, (p, s) in enumerate(zip(predictions, states))]
 
     def respond(self, prediction, state=ConversationState(), ranked=None):
-        """Return ``(Reply, new ConversationState)`` for a :class:`~nlu.model.prediction.Prediction`.
+        """``(Reply, new ConversationState)`` for a :class:`~nlu.model.prediction.Prediction`.
 
         ``ranked`` is the knowledge base's ranking of every article for this text (from
         :meth:`KnowledgeBase.search_many`), when the caller searched a batch at once.

@@ -159,7 +159,9 @@ def _concat(frames):
 def _write(table, output, client):
     scheduler = client if client is not None else "synchronous"
     try:
-        table.to_parquet(output, write_index=False, name_function=lambda i: f"part-{i:05d}.parquet",
+        # Zero-padded: the folder's files sort in input order wherever they are listed.
+        table.to_parquet(output, write_index=False,
+                         name_function=lambda i: f"part-{i:05d}.parquet",
                          compute_kwargs={"scheduler": scheduler})
     except (ValueError, UnicodeDecodeError) as exc:  # a block that does not parse
         raise DataError([Problem("<inputs>", None, f"cannot read: {exc}")]) from None

@@ -2,8 +2,8 @@
 
 The output keeps the input's other columns (a message id, a timestamp...), replaces the text
 with its masked form (as the store masks it: personal data out, invoice numbers kept) and
-adds what the model said; no raw personal value reaches it. Nothing here knows whether it runs in this process or on a Dask
-worker.
+adds what the model said; no raw personal value reaches it. Nothing here knows whether it
+runs in this process or on a Dask worker.
 """
 
 __all__ = ["score_frame", "output_columns", "output_types", "OUTPUT_COLUMNS"]
