@@ -17,14 +17,15 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
     ├── ConfigError               a setting (server option, environment variable) is invalid
     ├── Unavailable               the service cannot answer now (restarting, stopping): retry
     ├── TooLarge                  a request over the size or character limits
-    └── RateLimited               a client over its request rate; ``retry_after`` seconds
+    ├── RateLimited               a client over its request rate; ``retry_after`` seconds
+    └── ClusterError              the Dask scheduler cannot be reached
 """
 
 __all__ = [
     "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
     "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
     "Conflict", "StoreError", "OutputError", "ConfigError", "Unavailable", "TooLarge",
-    "RateLimited",
+    "RateLimited", "ClusterError",
 ]
 
 from dataclasses import dataclass
@@ -114,3 +115,7 @@ class RateLimited(NLUError):
     def __init__(self, message, retry_after):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ClusterError(NLUError):
+    """The Dask scheduler that should run a job cannot be reached."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..data.readers import TABLE_SUFFIXES
-from ..errors import DataError, OutputError, Problem
+from ..errors import ClusterError, DataError, OutputError, Problem
 from ..model.artifacts import load_model
 from .partition import output_types, score_frame
 
@@ -75,7 +75,9 @@ def score_logs(model_dir, inputs, output, *, scheduler=None, text_column="text",
         An input is missing, unreadable, of an unknown type, without the text column, or
         with an empty text.
     OutputError
-        ``output`` exists and is not an empty folder.
+        ``output`` exists and is not an empty folder, or cannot be written.
+    ClusterError
+        The scheduler cannot be reached.
     ArtifactError
         The artifact cannot be loaded.
     """
@@ -125,7 +127,7 @@ def _client(address):
     try:
         return Client(address, timeout="10s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
-        raise OutputError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
+        raise ClusterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
 
 
 def _read(path, text_column, blocksize):

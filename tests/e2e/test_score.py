@@ -9,16 +9,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from benchmarks.server import free_port
+
 NLU = Path(sys.executable).with_name("nlu")
 COMMAND = [str(NLU)] if NLU.exists() else [sys.executable, "-m", "training.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = "0812-3456-7890"
 
 
-def nlu(*args):
+def nlu(*args, status=0):
     result = subprocess.run(COMMAND + [str(a) for a in args], capture_output=True, text=True,
                             timeout=300, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == status, result.stderr
     assert "Traceback" not in result.stderr
     return result
 
@@ -85,3 +87,18 @@ def test_score_on_a_two_worker_cluster_equals_predict_row_for_row(chat_logs, pre
 
     assert json.loads(result.stdout)["workers"] == 2
     assert_same_as_predict(tmp_path / "scored", rows, predicted)
+
+
+def test_an_unreachable_scheduler_or_an_empty_text_is_one_error_line(chat_logs, e2e_model_dir,
+                                                                      tmp_path):
+    folder, _ = chat_logs
+    unreachable = nlu("score", "--model", e2e_model_dir, "--input", folder / "all.jsonl",
+                      "--output", tmp_path / "a", "--scheduler",
+                      f"tcp://127.0.0.1:{free_port()}", status=1)
+    (tmp_path / "bad.csv").write_text("message_id,text\nx1,halo\nx2,\n", encoding="utf-8")
+    empty = nlu("score", "--model", e2e_model_dir, "--input", tmp_path / "bad.csv",
+                "--output", tmp_path / "b", status=2)
+
+    assert unreachable.stderr.startswith("error: cannot reach the Dask scheduler at ")
+    assert empty.stderr == (f"error: {tmp_path / 'bad.csv'}: 1 empty or missing texts in "
+                            "column 'text' (the first in the row {'message_id': 'x2'})\n")
