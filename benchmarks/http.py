@@ -2,18 +2,21 @@
 load generator, beside the model alone.
 
 For each profile: train on the training data into a scratch folder (or take ``--model``),
-start ``nlu serve`` as its own process on a free port (a scratch SQLite store, no access
-log), wait for ``/readyz``, check one answer, warm up, then alternate, ``rounds`` times,
+and for each of two configurations (:data:`CONFIGURATIONS`: ``defaults``, as ``make serve``
+runs it, with the SQLite store and the JSON access log on; ``store_and_log_off``) start
+``nlu serve`` as its own process on a free port, wait for ``/readyz``, check one answer,
+warm up, then alternate, ``rounds`` times,
 
-* the model's in-process batched throughput: ``nlu.load_model(...).predict`` on batches of
-  32 messages, in this process, while the server is idle;
+* the in-process throughput of the library call the server makes,
+  ``Engine.parse`` (prediction, knowledge base, routing, replies), on batches of the
+  server's batch size (``NLU_BATCH_MAX_SIZE``), in this process, while the server is idle;
 * wrk, in its own process, POSTing the messages of the test set to ``/v1/parse`` (a Lua
   script cycles through them, counts non-2xx answers and prints latency percentiles);
 
 with one more in-process measurement at the end, and stop the server. Each round's server
 throughput is divided by the mean of the in-process figures just before and after it, so
 a ratio compares two measurements made seconds apart under the same background load; the
-report gives the medians over the rounds, and every round.
+report gives the medians over the rounds, every round, and the server's resident memory.
 
 Developer tooling, run from a checkout: the server is reached through its port, as a
 client would.
@@ -22,6 +25,7 @@ client would.
 __all__ = ["run_http_benchmark", "GOALS", "main"]
 
 import argparse
+import collections
 import json
 import os
 import secrets
@@ -29,23 +33,41 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from nlu.errors import NLUError
 
-from .loadgen import PARSE_PATH, WRK_SCRIPT, BenchmarkError, Probe, ensure_wrk, run_wrk
+from .loadgen import (
+    PARSE_PATH,
+    BenchmarkError,
+    Probe,
+    ensure_wrk,
+    resident_bytes,
+    run_wrk,
+    write_wrk_inputs,
+)
 from .server import ROOT, ServerError, ServerProcess
 
 DEFAULT_TRAIN = ROOT / "data" / "intents_id.yaml"
 DEFAULT_MESSAGES = ROOT / "data" / "test_id.jsonl"
 DEFAULT_DOMAIN = ROOT / "data"
-BATCH_SIZE = 32
 
-#: The goals of the issue, checked on every run and reported with it.
+#: The server's settings of each row: as ``make serve`` starts it, then without the store
+#: writes and the access log (what they cost is the difference).
+CONFIGURATIONS = {
+    "defaults": {},
+    "store_and_log_off": {"NLU_RECORD_PREDICTIONS": "false", "NLU_ACCESS_LOG": "false"},
+}
+
+#: The goals of the issue, checked on every run and reported with it (they are set for
+#: the defaults; the other row shows what the store and the log cost).
 GOALS = {
-    "accurate": {"min_ratio": 0.7, "max_errors": 0},
-    "fast": {"min_requests_per_s": 800, "max_p99_ms": 30, "at_connections": 32,
+    "accurate": {"min_ratio": 0.8, "max_errors": 0},
+    "fast": {"min_requests_per_s": 2000, "max_p99_ms": 25, "at_connections": 32,
              "max_errors": 0},
 }
 
@@ -64,15 +86,22 @@ def load_messages(path):
     return texts
 
 
-def in_process_throughput(model, texts, seconds, batch_size=BATCH_SIZE):
-    """Texts per second of ``model.predict`` on successive batches, for about ``seconds``."""
+def server_batch_size():
+    """The largest batch the server makes (``NLU_BATCH_MAX_SIZE``, as the server reads it)."""
+    from serve.settings import Settings
+
+    return Settings().batch_max_size
+
+
+def in_process_throughput(engine, texts, seconds, batch_size):
+    """Texts per second of ``engine.parse`` on successive batches, for about ``seconds``."""
     batches = [texts[i:i + batch_size] for i in range(0, len(texts), batch_size)]
     batches = [b for b in batches if len(b) == batch_size] or batches
-    model.predict(batches[0])  # warm-up: first calls pay for lazy loading and caches
+    engine.parse(batches[0])  # warm-up: first calls pay for lazy loading and caches
     done, count, started = 0, 0, time.perf_counter()
     while True:
         batch = batches[count % len(batches)]
-        model.predict(batch)
+        engine.parse(batch)
         done += len(batch)
         count += 1
         elapsed = time.perf_counter() - started
@@ -120,24 +149,27 @@ def check_goals(profile, summary, connections):
 
 
 def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds, connections,
-                threads, warmup, in_process_seconds, workers=None):
-    """The figures of one artifact; the server is always stopped on return."""
-    from nlu import load_model
+                threads, warmup, in_process_seconds, workers=None, configuration="defaults",
+                reload_every=None):
+    """The figures of one artifact served with one of :data:`CONFIGURATIONS`; the server is
+    always stopped on return. With ``reload_every`` (seconds), the artifact is reloaded
+    (``POST /v1/admin/reload``) that often during the load."""
+    from nlu.assistant.engine import Engine
 
-    model = load_model(model_dir)
-    profile = model.profile
-    say = lambda message: print(f"[{profile}] {message}", file=sys.stderr)  # noqa: E731
+    engine = Engine.load(model_dir, domain_dir)
+    profile = engine.model.profile
+    batch_size = server_batch_size()
+    say = lambda message: print(f"[{profile}, {configuration}] {message}",  # noqa: E731
+                                file=sys.stderr)
 
     scratch = Path(scratch)
-    bodies = scratch / "bodies.jsonl"
-    bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
-                              for t in texts), encoding="utf-8")
-    script = scratch / "parse.lua"
-    script.write_text(WRK_SCRIPT)
+    bodies, script = write_wrk_inputs(scratch, texts)
 
+    admin_token = secrets.token_urlsafe(16)
     server = ServerProcess(model_dir, scratch, workers=workers, domain_dir=domain_dir, env={
-        "NLU_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}", "NLU_ACCESS_LOG": "false",
-        "NLU_ADMIN_TOKEN": secrets.token_urlsafe(16)})
+        "NLU_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}",
+        "NLU_ADMIN_TOKEN": admin_token, **CONFIGURATIONS[configuration]})
+    reloads = Reloads(server.url, admin_token, reload_every)
     try:
         say(f"server on port {server.port}" + (f", {workers} workers" if workers else ""))
         started = time.perf_counter()
@@ -153,18 +185,21 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
 
         def measure_in_process():
             with Probe(server) as probe:
-                in_process.append(in_process_throughput(model, texts, in_process_seconds))
+                in_process.append(in_process_throughput(engine, texts, in_process_seconds,
+                                                        batch_size))
             other_in_process.append(probe.other_cores)
 
         in_process, other_in_process, results, probes, batch_sums = [], [], [], [], []
+        rss = []
         measure_in_process()
         for number in range(rounds):
             say(f"round {number + 1}/{rounds}: in-process {in_process[-1]:g} texts/s; "
                 f"wrk {per_round:g} s at {connections} connections")
             batch_before = _histogram_totals(server.metrics(), "nlu_batch_size")
-            with Probe(server) as probe:
+            with Probe(server) as probe, reloads:
                 results.append(run_wrk(wrk, server.url, script, bodies, per_round,
                                        connections, threads))
+            rss.append(resident_bytes(server.process.pid))
             probes.append(probe)
             batch_after = _histogram_totals(server.metrics(), "nlu_batch_size")
             batch_sums.append([a - b for a, b in zip(batch_after, batch_before)])
@@ -187,9 +222,8 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
             "server_cpu_ms_per_request": (round(cpu * 1000 / result["requests"], 3)
                                           if cpu is not None and result["requests"]
                                           else None),
-            # /metrics is per process: with several workers it tells about one of them.
-            "mean_batch_size": (round(texts_sum / batches, 1)
-                                if batches and effective_workers == 1 else None),
+            "mean_batch_size": round(texts_sum / batches, 1) if batches else None,
+            "server_rss_mb": _megabytes(rss[number]),
             # Cores used by processes other than the benchmark's, during the load and
             # during the in-process measurements around it: the figures are only as good
             # as these are near 0 (a 2-core machine shared with test runs is not).
@@ -206,6 +240,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
         "errors": errors["total"],
         "in_process_texts_per_s": _median(in_process),
         "ratio": _median([r["ratio"] for r in rounds_out]),
+        "server_rss_mb": _megabytes(max(rss, default=None)),
         "other_processes_cores": _median_or_none(
             [r["other_processes_cores"]["during_load"] for r in rounds_out]),
     }
@@ -217,11 +252,58 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
         "summary": summary,
         "requests": total_requests,
         "errors": errors,
-        "server": {"workers": effective_workers, "startup_s": round(startup, 2)},
-        "in_process": {"batch_size": BATCH_SIZE, "seconds_each": in_process_seconds,
-                       "texts_per_s": in_process},
+        "server": {"workers": effective_workers, "startup_s": round(startup, 2),
+                   "settings": CONFIGURATIONS[configuration]},
+        "in_process": {"call": "Engine.parse", "batch_size": batch_size,
+                       "seconds_each": in_process_seconds, "texts_per_s": in_process},
         "rounds": rounds_out,
+        **({"reloads": reloads.report()} if reload_every else {}),
     }
+
+
+class Reloads:
+    """While in a ``with`` block, ``POST /v1/admin/reload`` every ``every`` seconds (None:
+    never), from a thread; counts the answers by status."""
+
+    def __init__(self, url, token, every):
+        self.url, self.token, self.every = url, token, every
+        self.statuses, self.seconds = collections.Counter(), []
+
+    def __enter__(self):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run) if self.every else None
+        if self._thread:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(120)
+
+    def _run(self):
+        while not self._stop.wait(self.every):
+            request = urllib.request.Request(self.url + "/v1/admin/reload", data=b"{}",
+                                             method="POST", headers={
+                                                 "Content-Type": "application/json",
+                                                 "Authorization": f"Bearer {self.token}"})
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    self.statuses[response.status] += 1
+            except urllib.error.HTTPError as exc:
+                self.statuses[exc.code] += 1
+            except OSError as exc:
+                self.statuses[type(exc).__name__] += 1
+            self.seconds.append(time.perf_counter() - started)
+
+    def report(self):
+        return {"every_s": self.every, "statuses": dict(self.statuses),
+                "median_s": _median(self.seconds) if self.seconds else None}
+
+
+def _megabytes(size):
+    return None if size is None else round(size / 2**20, 1)
 
 
 def _train(profile, train_paths, out):
@@ -233,14 +315,16 @@ def _train(profile, train_paths, out):
 def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_paths=None,
                        messages=None, domain_dir=None, duration=15.0, rounds=3,
                        connections=32, threads=1, warmup=3.0, in_process_seconds=2.0,
-                       workers=None):
-    """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``.
+                       workers=None, configurations=tuple(CONFIGURATIONS), reload_every=None):
+    """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``, in
+    each of ``configurations`` (names of :data:`CONFIGURATIONS`).
 
     ``workers`` maps a profile (or None, for every profile) to the server's worker
     processes; without an entry the server's default (``NLU_WORKERS``, 1) is used.
 
-    Returns one JSON-ready dict: per profile a ``summary`` (medians over the rounds, the
-    goals and whether they were met) and every measurement behind it.
+    Returns one JSON-ready dict: per profile and configuration a ``summary`` (medians over
+    the rounds, the goals and whether they were met) and every measurement behind it;
+    ``goals_met`` is about the ``defaults`` rows (every row when they were not run).
     """
     wrk = ensure_wrk()
     version = subprocess.run([wrk, "-v"], capture_output=True, text=True)
@@ -269,17 +353,24 @@ def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_pat
             folder = Path(scratch) / f"run-{index}"
             folder.mkdir()
             profile = _profile_of(model_dir)
-            profile, figures = bench_model(
-                model_dir, wrk=wrk, texts=texts, domain_dir=domain_dir, scratch=folder,
-                duration=duration, rounds=rounds, connections=connections, threads=threads,
-                warmup=warmup, in_process_seconds=in_process_seconds,
-                workers=workers.get(profile, workers.get(None)))
+            rows = {}
+            for configuration in configurations:
+                run_folder = folder / configuration
+                run_folder.mkdir()
+                profile, rows[configuration] = bench_model(
+                    model_dir, wrk=wrk, texts=texts, domain_dir=domain_dir,
+                    scratch=run_folder, duration=duration, rounds=rounds,
+                    connections=connections, threads=threads, warmup=warmup,
+                    in_process_seconds=in_process_seconds,
+                    workers=workers.get(profile, workers.get(None)),
+                    configuration=configuration, reload_every=reload_every)
             if model_dirs:
-                figures["model"] = str(model_dir)
+                rows["model"] = str(model_dir)
             key = profile if profile not in report["profiles"] else f"{profile}-{index}"
-            report["profiles"][key] = figures
-    report["goals_met"] = all(all(f["summary"]["goals"].values())
-                              for f in report["profiles"].values())
+            report["profiles"][key] = rows
+    judged = [c for c in configurations if c == "defaults"] or list(configurations)
+    report["goals_met"] = all(all(rows[c]["summary"]["goals"].values())
+                              for rows in report["profiles"].values() for c in judged)
     return report
 
 
@@ -315,6 +406,12 @@ def main(argv=None):
                         help="wrk threads (default 1: leaves the cores to the server)")
     parser.add_argument("--workers", type=_workers, action="append", metavar="[PROFILE=]N",
                         help="server worker processes, for every profile or one (fast=2)")
+    parser.add_argument("--configuration", choices=tuple(CONFIGURATIONS), action="append",
+                        help="server configuration(s) to run (default all: defaults as "
+                             "`make serve` runs it, then store_and_log_off)")
+    parser.add_argument("--reload-every", type=_positive(float), metavar="S",
+                        help="reload the model (POST /v1/admin/reload) every S seconds "
+                             "during the load")
     parser.add_argument("--check", action="store_true",
                         help="exit with status 1 when a goal is not met")
     args = parser.parse_args(argv)
@@ -325,7 +422,9 @@ def main(argv=None):
             profiles=args.profile or ("fast", "accurate"), model_dirs=args.model,
             train_paths=args.data, messages=args.messages, duration=args.duration,
             rounds=args.rounds, connections=args.connections, threads=args.threads,
-            warmup=args.warmup, workers=dict(args.workers or ()))
+            warmup=args.warmup, workers=dict(args.workers or ()),
+            configurations=tuple(args.configuration or CONFIGURATIONS),
+            reload_every=args.reload_every)
     except (BenchmarkError, ServerError, NLUError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,12 +1,14 @@
 """The load side of the HTTP benchmark: wrk and its Lua script, CPU accounting."""
 
-__all__ = ["Probe", "ensure_wrk", "run_wrk", "BenchmarkError", "WRK_SCRIPT", "PARSE_PATH"]
+__all__ = ["Probe", "ensure_wrk", "run_wrk", "resident_bytes", "write_wrk_inputs",
+           "BenchmarkError", "WRK_SCRIPT", "PARSE_PATH"]
 
 import json
 import os
 import shutil
 import subprocess
 import time
+from pathlib import Path
 
 PARSE_PATH = "/v1/parse"
 
@@ -78,6 +80,16 @@ end
 """.replace("__MARKER__", MARKER)
 
 
+def write_wrk_inputs(folder, texts):
+    """The request bodies (one JSON document per line) and the Lua script wrk needs to POST
+    ``texts`` to /v1/parse, written in ``folder``: ``(bodies, script)``."""
+    bodies, script = Path(folder) / "bodies.jsonl", Path(folder) / "parse.lua"
+    bodies.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n"
+                              for t in texts), encoding="utf-8")
+    script.write_text(WRK_SCRIPT)
+    return bodies, script
+
+
 def ensure_wrk():
     """The path of wrk; `make bench` installs it (apt-get install -y wrk) when missing."""
     path = shutil.which("wrk")
@@ -87,13 +99,14 @@ def ensure_wrk():
     return path
 
 
-def _cpu_seconds(group):
-    """User + system CPU seconds of the live processes of a process group (Linux)."""
-    total, tick = 0, os.sysconf("SC_CLK_TCK")
+def _group_stats(group):
+    """``/proc/PID/stat`` fields (after the name) of the live processes of a process group
+    (Linux), or None where /proc is missing."""
     try:
         names = os.listdir("/proc")
     except OSError:
         return None
+    found = []
     for name in names:
         if not name.isdigit():
             continue
@@ -103,8 +116,25 @@ def _cpu_seconds(group):
         except OSError:
             continue
         if int(fields[2]) == group:  # pgrp
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / tick
+            found.append(fields)
+    return found
+
+
+def _cpu_seconds(group):
+    """User + system CPU seconds of the live processes of a process group (Linux)."""
+    stats = _group_stats(group)
+    if stats is None:
+        return None
+    return sum(int(f[11]) + int(f[12]) for f in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def resident_bytes(group):
+    """Resident memory of the processes of a process group (the server and its workers),
+    added up (Linux), or None."""
+    stats = _group_stats(group)
+    if stats is None:
+        return None
+    return sum(int(f[21]) for f in stats) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
 
 
 def _machine_busy_seconds():

@@ -16,13 +16,18 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
     │   └── RecordRejected        the database refused one record (the others are stored)
     ├── OutputError               a file cannot be written
     ├── ConfigError               a setting (server option, environment variable) is invalid
-    └── StartupError              the server cannot start (its address is in use)
+    ├── StartupError              the server cannot start (its address is in use)
+    ├── Unavailable               the service cannot answer now (restarting, stopping): retry
+    ├── TooLarge                  a request over the size or character limits
+    ├── RateLimited               a client over its request rate; ``retry_after`` seconds
+    └── ClusterError              the Dask scheduler cannot be reached
 """
 
 __all__ = [
     "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
     "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
     "Conflict", "StoreError", "RecordRejected", "OutputError", "ConfigError", "StartupError",
+    "Unavailable", "TooLarge", "RateLimited", "ClusterError",
 ]
 
 from dataclasses import dataclass
@@ -104,3 +109,25 @@ class ConfigError(NLUError):
 
 class StartupError(NLUError):
     """The server cannot start: its address is in use, or it failed while starting."""
+
+
+class Unavailable(NLUError):
+    """The service cannot answer now (its prediction worker restarted, it is stopping);
+    the same request may succeed later."""
+
+
+class TooLarge(NLUError):
+    """A request is over a size limit (bytes of the body, characters of its texts)."""
+
+
+class RateLimited(NLUError):
+    """A client sent more requests than its rate allows; it may retry after
+    ``retry_after`` seconds."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClusterError(NLUError):
+    """The Dask scheduler that should run a job cannot be reached."""

@@ -3,8 +3,10 @@
 import asyncio
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from nlu.assistant.conversation import ConversationState
+from nlu.errors import TooLarge
 from nlu.feedback.records import new_message_id, prediction_record, stored_session_id
 
 from .deps import ApiKey, State
@@ -23,41 +25,53 @@ router = APIRouter(prefix="/v1", tags=["parse"], dependencies=[ApiKey],
                               413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 
 
-async def predict(state, request, texts, endpoint, session_id=None):
-    """Predict ``texts`` through the batcher; store each before answering (a message id a
-    client gets is in the database); return ``(engine, [(id, p)])``. ``session_id`` is the
-    stored one (:func:`~nlu.feedback.records.stored_session_id`)."""
+async def answer(state, request, texts, endpoint, states=None, session_id=None):
+    """Answer ``texts`` through the batcher (predictions and replies, on its worker
+    thread); store each prediction before answering (a message id a client gets is in the
+    database); return ``(engine, [(message_id, Answer)])``. ``session_id`` is the stored
+    one (:func:`~nlu.feedback.records.stored_session_id`)."""
+    chars = sum(map(len, texts))
+    if chars > state.settings.max_request_chars:
+        raise TooLarge(f"the texts have {chars} characters in all; at most "
+                       f"{state.settings.max_request_chars} per request (NLU_MAX_REQUEST_CHARS)")
     engine = state.engine
-    predictions = await state.batcher.predict(engine, texts)
-    results = [(new_message_id(), prediction) for prediction in predictions]
-    await state.recorder.record([prediction_record(p, message_id, engine.version, endpoint,
-                                                   session_id) for message_id, p in results])
-    for prediction in predictions:
-        state.metrics.observe_prediction(prediction)
-    if len(predictions) == 1:
-        p = predictions[0]
+    answers = await state.batcher.parse(engine, texts, states)
+    results = [(new_message_id(), answered) for answered in answers]
+    if state.settings.record_predictions:
+        await state.recorder.record([
+            prediction_record(answered.prediction, message_id, engine.version, endpoint,
+                              session_id) for message_id, answered in results])
+    for answered in answers:
+        state.metrics.observe_prediction(answered.prediction)
+    if len(answers) == 1:
+        p = answers[0].prediction
         request.state.log = {"intent": p.intent, "route": p.route, "fallback": p.fallback,
                              "text": p.text}
     return engine, results
 
 
-def _parse_response(engine, message_id, prediction):
-    reply, _ = engine.respond(prediction)
-    return ParseResponse(**prediction.to_dict(), message_id=message_id, steps=list(reply.steps),
-                         reply=reply.text)
+def _parse_result(message_id, answered):
+    """A :class:`ParseResponse` as plain data. The parse routes return it as JSON as it is:
+    validating the response model again would cost more than the rest of the route
+    (`nlu benchmark http`); tests/api check every field against the schema."""
+    data = answered.prediction.to_dict()
+    del data["margin"]
+    data.update(message_id=message_id, steps=list(answered.reply.steps),
+                reply=answered.reply.text)
+    return data
 
 
 @router.post("/parse", response_model=ParseResponse, summary="Classify one message")
 async def parse(body: ParseRequest, state: State, request: Request):
     """The prediction (as `nlu predict`) with the route, its steps, a reply and an id."""
-    engine, [(message_id, prediction)] = await predict(state, request, [body.text], "parse")
-    return _parse_response(engine, message_id, prediction)
+    _, [(message_id, answered)] = await answer(state, request, [body.text], "parse")
+    return JSONResponse(_parse_result(message_id, answered))
 
 
 @router.post("/parse/batch", response_model=BatchResponse, summary="Classify 1 to 256 messages")
 async def parse_batch(body: BatchRequest, state: State, request: Request):
-    engine, results = await predict(state, request, body.texts, "parse_batch")
-    return BatchResponse(results=[_parse_response(engine, i, p) for i, p in results])
+    _, results = await answer(state, request, body.texts, "parse_batch")
+    return JSONResponse({"results": [_parse_result(i, a) for i, a in results]})
 
 
 @router.post("/chat", response_model=ChatResponse, summary="One turn of a conversation")
@@ -67,10 +81,11 @@ async def chat(body: ChatRequest, state: State, request: Request):
     # A session id made of a phone number or an email is stored as a keyed hash.
     session_id = stored_session_id(body.session_id, state.privacy_key)
     stored = await asyncio.to_thread(store.load_session, session_id)
-    engine, [(message_id, prediction)] = await predict(state, request, [body.text], "chat",
-                                                       session_id)
-    reply, conversation = engine.respond(prediction, ConversationState.from_dict(stored))
-    await asyncio.to_thread(store.save_session, session_id, conversation.to_dict(), ttl)
+    _, [(message_id, answered)] = await answer(
+        state, request, [body.text], "chat", [ConversationState.from_dict(stored)],
+        session_id)
+    reply = answered.reply
+    await asyncio.to_thread(store.save_session, session_id, answered.state.to_dict(), ttl)
     request.state.log["handoff"] = reply.handoff
     return ChatResponse(
         message_id=message_id, reply=reply.text, lang=reply.lang, intent=reply.intent,

@@ -17,9 +17,10 @@ from nlu.errors import NLUError
 from nlu.feedback.records import stored_text
 from nlu.feedback.store import Store
 
-from . import api, feedback, ops, page, rasa, review
+from . import api, docs, feedback, ops, page, rasa, review
 from .engine import Batcher, prepare
 from .errors import library_error
+from .limits import BodyLimit, TokenBuckets
 from .metrics import Metrics
 from .recorder import Recorder
 from .schemas import ErrorResponse
@@ -49,6 +50,7 @@ class ServerState:
     recorder: Recorder
     metrics: Metrics
     privacy_key: str
+    rate_limits: TokenBuckets | None = None
 
 
 def create_app(settings=None):
@@ -64,13 +66,15 @@ def create_app(settings=None):
         if settings.migrate_on_start:
             store.migrate()
         batcher = Batcher(settings.batch_window_ms / 1000, settings.batch_max_size,
-                          on_batch=metrics.observe_batch)
+                          settings.batch_max_chars, on_batch=metrics.observe_batch)
         recorder = Recorder(store, metrics)
         # `nlu serve` sets one key for all workers and keeps it across restarts; an app
         # started otherwise (tests) hashes with a key of its own.
         privacy_key = settings.privacy_key or secrets.token_hex(32)
+        rate_limits = (TokenBuckets(settings.rate_limit, settings.rate_burst)
+                       if settings.rate_limit else None)
         app.state.nlu = ServerState(settings, engine, store, batcher, recorder, metrics,
-                                    privacy_key)
+                                    privacy_key, rate_limits)
         await batcher.start()
         await recorder.start()
         try:
@@ -80,15 +84,17 @@ def create_app(settings=None):
             await batcher.stop()
             store.dispose()
 
+    # /docs and /redoc are serve/docs.py's: the same pages, with their files served here.
     app = FastAPI(title="Tokopedia Care NLU", version="1", description=DESCRIPTION,
-                  lifespan=lifespan, responses={
+                  lifespan=lifespan, docs_url=None, redoc_url=None, responses={
                       400: {"model": ErrorResponse,
                             "description": "the body is not valid JSON or UTF-8"},
                       503: {"model": ErrorResponse,
                             "description": "the database cannot be written or read (down, "
                                            "read-only, deleted): nothing was stored"}})
-    for module in (api, feedback, rasa, review, ops, page):
+    for module in (api, feedback, rasa, review, ops, page, docs):
         app.include_router(module.router)
+    app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -96,6 +102,7 @@ def create_app(settings=None):
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 
+from .limits import check_rate
+
 
 # The dependencies of the prediction routes are ``async def``: FastAPI runs a plain ``def``
 # dependency in its thread pool, two thread hops per request that cost more than the model
@@ -20,11 +22,16 @@ def _bearer(authorization):
 
 
 async def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None):
-    """Parse and chat need a key only when ``NLU_API_KEYS`` lists some."""
-    keys = request.app.state.nlu.settings.api_keys
+    """Parse and chat need a key only when ``NLU_API_KEYS`` lists some; with
+    ``NLU_RATE_LIMIT`` set, each client (its key, or else its address) has a rate."""
+    state = request.app.state.nlu
+    keys = state.settings.api_keys
     if keys and not any(hmac.compare_digest((x_api_key or "").encode(), k.encode())
                         for k in keys):
         raise HTTPException(401, "missing or wrong API key (header X-API-Key)")
+    if state.rate_limits is not None:
+        address = request.client.host if request.client else "unknown"
+        check_rate(state.rate_limits, f"key:{x_api_key}" if keys else f"address:{address}")
 
 
 def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None):

@@ -14,7 +14,10 @@ from nlu.errors import (
     EmbeddingModelError,
     NLUError,
     NotFound,
+    RateLimited,
     StoreError,
+    TooLarge,
+    Unavailable,
     UnknownLabel,
 )
 
@@ -30,6 +33,9 @@ STATUS = {
     # The database cannot take or give data (down, read-only, deleted, behind), or refused
     # one record: nothing was stored, the client is told.
     StoreError: 503,
+    Unavailable: 503,
+    TooLarge: 413,
+    RateLimited: 429,
     NLUError: 500,
 }
 
@@ -40,4 +46,6 @@ def status_of(exc):
 
 
 async def library_error(request: Request, exc: NLUError):
-    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc))
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(max(1, round(retry_after)))} if retry_after else None
+    return JSONResponse({"detail": str(exc)}, status_code=status_of(exc), headers=headers)

@@ -2,9 +2,12 @@
 
 import os
 import secrets
+import shutil
+import signal
 import socket
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -13,11 +16,15 @@ from nlu.assistant.engine import Engine
 from nlu.errors import ConfigError, StartupError
 from nlu.feedback.store import Store
 
+from .metrics import MULTIPROC_VARIABLE
 from .settings import Settings
 
 TOKEN_FILE = Path("var/admin_token")
 #: The key of the hash of session ids that carry personal data, kept across restarts.
 PRIVACY_KEY_FILE = Path("var/privacy_key")
+#: Seconds a worker process may leave the supervisor's ping unanswered before it is
+#: restarted as hung.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def run_server(overrides):
@@ -44,10 +51,22 @@ def run_server(overrides):
         os.environ["NLU_PRIVACY_KEY"] = _privacy_key()
     print(f"serving {engine.version} on http://{settings.host}:{settings.port} "
           "(docs at /docs, chat page at /)", file=sys.stderr)
+    # uvicorn stops gracefully on SIGTERM (no new connections, in-flight requests finished
+    # within the grace period, then the app's shutdown flushes the recorder) and then
+    # raises the signal again for the handler that was there before it: this one, so that
+    # a requested stop ends with status 0, as process managers expect of a clean stop.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
-                    port=settings.port, workers=settings.workers, access_log=False,
-                    log_config=_log_config())
+        with _shared_metrics(settings.workers):
+            uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
+                        port=settings.port, workers=settings.workers, access_log=False,
+                        log_config=_log_config(),
+                        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+                        # A worker answers the supervisor's pings from a thread; while it
+                        # loads a model on a busy machine it may not get to it for seconds,
+                        # and uvicorn's default (5 s) then kills and restarts it, over and
+                        # over.
+                        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS)
     except SystemExit as exc:  # uvicorn's 3 would read as "not promoted" (README)
         if exc.code not in (0, None):
             raise StartupError(f"the server stopped while starting (status {exc.code}); "
@@ -68,6 +87,27 @@ def _check_address(host, port):
             probe.bind(address)
         except OSError as exc:
             raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@contextmanager
+def _shared_metrics(workers):
+    """With several workers, prometheus-client's multiprocess mode: each worker writes its
+    metrics to files in one folder and /metrics adds them up. The folder must be empty at
+    start (PROMETHEUS_MULTIPROC_DIR, or a temporary one removed at the end)."""
+    if workers == 1:
+        yield
+        return
+    given = os.environ.get(MULTIPROC_VARIABLE)
+    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="nlu-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_VARIABLE] = str(folder)
+    try:
+        yield
+    finally:
+        if not given:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _new_admin_token():

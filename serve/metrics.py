@@ -1,6 +1,13 @@
-"""Prometheus metrics, one registry per app (no global state)."""
+"""Prometheus metrics, one registry per app (no global state); with several worker
+processes, prometheus-client's multiprocess mode adds up every worker's."""
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+#: Set (by ``nlu serve --workers N``) before the workers start: metrics go to files there.
+MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 from nlu.vocabulary import intent_label, route_label
 
@@ -30,10 +37,20 @@ class Metrics:
                                     "failed because the database could not be written",
                                     registry=self.registry)
         self.store_up = Gauge("nlu_store_up", "1 when the last write of prediction records "
-                              "succeeded, 0 when it failed", registry=self.registry)
+                              "succeeded, 0 when it failed", registry=self.registry,
+                              multiprocess_mode="min")
         self.pending = Gauge("nlu_records_pending", "Prediction records waiting for the "
-                             "database", registry=self.registry)
+                             "database", registry=self.registry, multiprocess_mode="livesum")
         self.store_up.set(1)
+
+    def exposition(self):
+        """The metrics in Prometheus' text format: every worker's, added up, in
+        multiprocess mode; this registry's otherwise."""
+        if os.environ.get(MULTIPROC_VARIABLE):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
     def observe_batch(self, size, seconds):
         self.batch_size.observe(size)

@@ -4,7 +4,7 @@ import asyncio
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from nlu.assistant.engine import Engine
 from nlu.errors import ArtifactError, NLUError
@@ -14,8 +14,8 @@ from .deps import Admin, State
 from .engine import prepare
 from .schemas import ErrorResponse, Health, Readiness, ReloadRequest, ReloadResponse
 
-#: Seconds the store may take to answer the readiness probe.
-STORE_CHECK_TIMEOUT = 5
+#: Seconds the model and the store may each take to answer the readiness probe.
+READY_TIMEOUT = 5
 
 router = APIRouter(tags=["operations"])
 
@@ -40,7 +40,9 @@ async def readyz(state: State):
 
 async def _model_health(state):
     try:
-        await state.batcher.predict(state.engine, ["halo"])
+        await asyncio.wait_for(state.batcher.parse(state.engine, ["halo"]), READY_TIMEOUT)
+    except TimeoutError:
+        return f"not answering within {READY_TIMEOUT} s"
     except Exception as exc:
         return f"not answering: {exc}"
     return "ok"
@@ -48,9 +50,9 @@ async def _model_health(state):
 
 async def _store_health(state):
     try:
-        await asyncio.wait_for(asyncio.to_thread(state.store.check), STORE_CHECK_TIMEOUT)
+        await asyncio.wait_for(asyncio.to_thread(state.store.check), READY_TIMEOUT)
     except TimeoutError:
-        return f"not answering within {STORE_CHECK_TIMEOUT} s"
+        return f"not answering within {READY_TIMEOUT} s"
     except NLUError as exc:
         return str(exc)
     return "ok"
@@ -80,7 +82,7 @@ async def model_manifest(state: State) -> dict:
                 'nlu_predictions_total{fallback="none",intent="greeting",route="answer"} 3.0\n'
                 'nlu_http_request_seconds_bucket{endpoint="/v1/parse",le="0.025"} 41.0\n')}}}})
 async def metrics(state: State):
-    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.post("/v1/admin/reload", response_model=ReloadResponse, dependencies=[Admin],
@@ -100,14 +102,19 @@ async def reload(state: State, body: ReloadRequest | None = None):
         # symlink, is refused before anything is read.
         target = resolve_artifact(requested, state.settings.models_dir) if requested \
             else state.settings.model_dir
-        engine = await state.batcher.run_in_worker(Engine.load, target,
-                                                   state.settings.domain_dir)
-        # Loads what the model loads lazily (an embedding model that is gone is refused
-        # here, not on the next request), then settles the heap (see prepare).
-        await state.batcher.run_in_worker(prepare, engine, True)
+        # On a thread of its own: the prediction thread goes on answering meanwhile.
+        engine = await asyncio.to_thread(_load, target, state.settings.domain_dir)
     except NLUError as exc:  # any refusal is a conflict with what is served (409)
         raise ArtifactError(f"artifact refused, still serving {previous.version}: "
                             f"{exc}") from None
     state.engine = engine
     return ReloadResponse(version=engine.version, previous_version=previous.version,
                           path=str(engine.path))
+
+
+def _load(model_dir, domain_dir):
+    """Load an artifact and answer once (an embedding model that is gone is refused here,
+    not on the next request), then settle the heap (see prepare)."""
+    engine = Engine.load(model_dir, domain_dir)
+    prepare(engine)
+    return engine

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 
 from nlu.vocabulary import RASA_FALLBACK_INTENT
 
-from .api import predict
+from .api import answer
 from .deps import ApiKey, State
 from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
 
@@ -18,7 +18,8 @@ router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
 async def model_parse(body: RasaParseRequest, state: State, request: Request):
     """Like Rasa's FallbackClassifier, a fallback puts `nlu_fallback` on top of the ranking
     (with the threshold as its confidence); the real ranking follows."""
-    engine, [(_, prediction)] = await predict(state, request, [body.text], "model_parse")
+    engine, [(_, answered)] = await answer(state, request, [body.text], "model_parse")
+    prediction = answered.prediction
     ranking = [{"name": r.intent, "confidence": r.confidence} for r in prediction.ranking]
     if prediction.intent is None:
         top = {"name": RASA_FALLBACK_INTENT, "confidence": engine.model.thresholds.threshold}

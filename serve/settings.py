@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     batch_window_ms: float = Field(2.0, ge=0, le=1000)
     batch_max_size: int = Field(32, ge=1, le=1024)
+    # Fair use of the prediction thread: one model call takes at most this many characters
+    # (a long batch is split over calls, and single messages go in between).
+    batch_max_chars: int = Field(8000, ge=1)
+    max_request_chars: int = Field(100_000, ge=1)
+    max_body_bytes: int = Field(400_000, ge=1)
+    rate_limit: float = Field(0.0, ge=0)  # requests a second per client; 0: no limit
+    rate_burst: int = Field(20, ge=1)
+    shutdown_grace_seconds: float = Field(10.0, ge=0)
+    record_predictions: bool = True
     session_ttl_seconds: int = Field(1800, ge=1)
     migrate_on_start: bool = True
     access_log: bool = True

@@ -85,6 +85,20 @@ def _parser():
     p.add_argument("--margin", type=_probability, help="override the ambiguity margin")
     p.set_defaults(run=commands.predict)
 
+    p = commands_.add_parser("score", help="score chat logs (CSV/JSONL/Parquet) into Parquet, "
+                             "in this process or on a Dask cluster")
+    p.add_argument("--model", required=True, metavar="DIR")
+    p.add_argument("--input", required=True, action="append", metavar="PATH_OR_GLOB",
+                   help="a file or a glob pattern such as 'logs/2026-*.parquet' (quote it); "
+                        "repeatable")
+    p.add_argument("--output", required=True, metavar="DIR",
+                   help="new folder for part-00000.parquet...")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="a dask.distributed scheduler "
+                   "(tcp://host:8786); default: this process")
+    p.add_argument("--text-column", default="text", metavar="C")
+    p.add_argument("--batch-size", type=_positive_int, default=1000)
+    p.set_defaults(run=commands.score)
+
     p = commands_.add_parser("evaluate", help="score a model on labelled data")
     p.add_argument("--model", required=True, metavar="DIR")
     data_options(p)

@@ -82,6 +82,15 @@ def predict(args):
             output.close()
 
 
+def score(args):
+    from nlu.scoring import score_logs
+
+    summary = score_logs(args.model, args.input, args.output, scheduler=args.scheduler,
+                         text_column=args.text_column, batch_size=args.batch_size)
+    print(json.dumps({**vars(summary), "messages_per_s": round(
+        summary.rows / summary.seconds, 1) if summary.seconds else None}, indent=2))
+
+
 def _open_output(path):
     try:
         return open(path, "w", encoding="utf-8")

@@ -1,10 +1,11 @@
 """The engine: a trained model with the help-desk domain around it, what a front end serves.
 
-One object answers a message from end to end: the model's prediction, then the reply
-(knowledge base, route and steps, conversation fallback).
+One object answers messages from end to end, a batch at a time (:meth:`Engine.parse`): the
+model's predictions, then the replies (knowledge base, route and steps, conversation
+fallback) and each conversation's new state.
 """
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "Answer"]
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,16 @@ from pathlib import Path
 from ..model.artifacts import load_model, read_manifest, resolve_artifact
 from .conversation import ConversationState
 from .responder import load_responder
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The whole answer to one message: what the model said, the reply, and the
+    conversation's state after it (to store for the next turn)."""
+
+    prediction: object
+    reply: object
+    state: ConversationState
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,17 @@ class Engine:
         model = load_model(path)
         responder = load_responder(domain_dir, model.intent_routes)
         return cls(model, responder, path.name, path, read_manifest(path))
+
+    def parse(self, texts, states=None):
+        """One :class:`Answer` per text, in order: the batch is predicted in one model call
+        and searched in the knowledge base in one call.
+
+        ``states`` holds each message's :class:`ConversationState` (None: each message is
+        a conversation of its own, as in a one-off parse).
+        """
+        predictions = self.model.predict(texts)
+        replies = self.responder.respond_many(predictions, states)
+        return [Answer(p, reply, state) for p, (reply, state) in zip(predictions, replies)]
 
     def predict(self, texts):
         """One :class:`~nlu.model.prediction.Prediction` per text, in order."""

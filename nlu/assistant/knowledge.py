@@ -26,12 +26,13 @@ class Article:
 
 
 TITLE_WEIGHT, BODY_WEIGHT = 0.6, 0.4
-#: Up to this many vocabulary x article cells (8 bytes each), the search keeps a dense copy.
-DENSE_LIMIT = 4_000_000
 
 
 class KnowledgeBase:
     """Articles with a TF-IDF similarity search over their titles and bodies.
+
+    Questions are searched in batches (:meth:`search_many`, :meth:`best_matches`): one
+    ``transform`` of the fitted vectorizer and one sparse product for the whole batch.
 
     Parameters
     ----------
@@ -58,16 +59,10 @@ class KnowledgeBase:
         titles = [self._normalize(" ".join(a.title.values())) for a in self.articles]
         bodies = [self._normalize(" ".join(a.body.values())) for a in self.articles]
         self._vectorizer.fit(titles + bodies)
-        self._titles = self._vectorizer.transform(titles)
-        self._bodies = self._vectorizer.transform(bodies)
-        # One question is scored by hand from the fitted vocabulary and idf, as the
-        # vectorizer would: its transform() costs ~0.3 ms per call in input checks alone,
-        # which a server answering hundreds of questions a second pays on every request.
-        self._analyze = self._vectorizer.build_analyzer()
-        self._idf = self._vectorizer.idf_
-        combined = (TITLE_WEIGHT * self._titles + BODY_WEIGHT * self._bodies).T.tocsr()
-        self._weights = combined.toarray() if combined.shape[0] * combined.shape[1] \
-            <= DENSE_LIMIT else None  # (vocabulary, articles)
+        # Both parts' weights in one (vocabulary, articles) matrix: a question's scores are
+        # its l2-normalized TF-IDF row times this, the weighted sum of two cosines.
+        self._weights = (TITLE_WEIGHT * self._vectorizer.transform(titles)
+                         + BODY_WEIGHT * self._vectorizer.transform(bodies)).T.tocsr()
 
     def __len__(self):
         return len(self.articles)
@@ -79,44 +74,51 @@ class KnowledgeBase:
         """The article that answers ``intent``, or None."""
         return self._by_intent.get(intent)
 
-    def search(self, question, limit=3):
-        """Articles most similar to ``question``: a list of ``(article, score)``, best first.
+    def scores(self, questions):
+        """Title-and-body similarity of every article to each question: an array of shape
+        ``(len(questions), len(self))``."""
+        if not questions:
+            return np.zeros((0, len(self.articles)))
+        query = self._vectorizer.transform([self._normalize(q) for q in questions])
+        return (query @ self._weights).toarray()
 
-        The score weighs the title (what the article is about) over the body.
+    def search_many(self, questions, limit=3):
+        """For each question, the articles most similar to it: a list of
+        ``(article, score)``, best first. The score weighs the title (what the article is
+        about) over the body.
+
+        >>> kb = KnowledgeBase([Article("a", {"id": "hapus riwayat"}, {"id": "tidak bisa"}),
+        ...                     Article("b", {"id": "ganti nomor"}, {"id": "lewat akun"})])
+        >>> [[a.id for a, _ in ranked] for ranked in kb.search_many(["ganti nomor hp"], 2)]
+        [['b', 'a']]
         """
-        scores = self._scores(self._normalize(question))
-        order = np.argsort(-scores)[:limit]
-        return [(self.articles[i], round(float(scores[i]), 4)) for i in order]
+        return [self._ranked(row, limit) for row in self.scores(questions)]
 
-    def _scores(self, normalized):
-        """Title-and-body similarity of every article to one normalized question."""
-        if self._weights is None:  # a large knowledge base: the vectorizer's sparse path
-            query = self._vectorizer.transform([normalized])
-            return TITLE_WEIGHT * (self._titles @ query.T).toarray().ravel() \
-                + BODY_WEIGHT * (self._bodies @ query.T).toarray().ravel()
-        vocabulary = self._vectorizer.vocabulary_
-        counts = {}
-        for gram in self._analyze(normalized):
-            column = vocabulary.get(gram)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
-            return np.zeros(len(self.articles))
-        columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        weights = (np.log(tf) + 1.0) * self._idf[columns]  # sublinear tf, then idf
-        weights /= np.sqrt(weights @ weights)  # l2, as TfidfVectorizer(norm="l2")
-        return weights @ self._weights[columns]
+    def search(self, question, limit=3):
+        """:meth:`search_many` for one question."""
+        return self.search_many([question], limit)[0]
+
+    def best_matches(self, questions):
+        """For each question, the closest article and its score when it is close enough
+        and clearly ahead of the next one (``min_score``, ``min_lead``), else None."""
+        return [self.best_of(ranked) for ranked in self.search_many(questions, limit=2)]
 
     def best_match(self, question):
-        """The closest article and its score when it is close enough and clearly ahead of
-        the next one (``min_score``, ``min_lead``), else None."""
-        ranked = self.search(question, limit=2)
+        """:meth:`best_matches` for one question."""
+        return self.best_matches([question])[0]
+
+    def best_of(self, ranked):
+        """The first of a ranking (from :meth:`search_many`) if it answers the question
+        (see :meth:`best_matches`), else None."""
         article, score = ranked[0]
         runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
         if score >= self.min_score and score - runner_up >= self.min_lead:
             return article, score
         return None
+
+    def _ranked(self, row, limit):
+        order = np.argsort(-row, kind="stable")[:limit]
+        return [(self.articles[i], round(float(row[i]), 4)) for i in order]
 
 
 def load_knowledge_base(path, min_score=0.3):

@@ -48,14 +48,32 @@ class Responder:
         self.router = router
         self.replies = replies
 
-    def respond(self, prediction, state=ConversationState()):
-        """Return ``(Reply, new ConversationState)`` for a :class:`~nlu.model.prediction.Prediction`."""
+    def respond_many(self, predictions, states=None):
+        """:meth:`respond` to each prediction with its state (a fresh conversation where
+        ``states`` or its item is None), searching the knowledge base once for the batch."""
+        predictions = list(predictions)
+        states = [ConversationState() if s is None else s
+                  for s in (states if states is not None else [None] * len(predictions))]
+        searched = [i for i, p in enumerate(predictions) if self._needs_articles(p)]
+        rankings = dict(zip(searched, self.knowledge.search_many(
+            [predictions[i].text for i in searched], limit=len(self.knowledge))))
+        return [self.respond(p, s, rankings.get(i))
+                for i, (p, s) in enumerate(zip(predictions, states))]
+
+    def respond(self, prediction, state=ConversationState(), ranked=None):
+        """``(Reply, new ConversationState)`` for a :class:`~nlu.model.prediction.Prediction`.
+
+        ``ranked`` is the knowledge base's ranking of every article for this text (from
+        :meth:`KnowledgeBase.search_many`), when the caller searched a batch at once.
+        """
         lang = reply_language(prediction.lang)
         common = dict(lang=lang, confidence=prediction.confidence, fallback=prediction.fallback,
                       entities=prediction.entities)
+        if ranked is None and self._needs_articles(prediction):
+            ranked = self.knowledge.search(prediction.text, limit=len(self.knowledge))
         if prediction.intent is not None:
-            return self._hit(prediction, lang, common), ConversationState()
-        match = self.knowledge.best_match(prediction.text)
+            return self._hit(prediction, lang, common, ranked), ConversationState()
+        match = self.knowledge.best_of(ranked)
         if match is not None:
             article, score = match
             text = f"{self.replies.say('kb_answer', lang)}\n{article.body[lang]}"
@@ -80,20 +98,25 @@ class Responder:
                       reason=f"not understood ({prediction.fallback})", **common)
         return reply, ConversationState(misses)
 
-    def _answer_article(self, prediction):
+    def _needs_articles(self, prediction):
+        """Whether the reply may come from the knowledge base: a miss, or an intent
+        answered by the bot (routed to ``answer``, or not routed at all)."""
+        return prediction.intent is None or \
+            self.router.intent_routes.get(prediction.intent, "answer") == "answer"
+
+    def _answer_article(self, prediction, ranked):
         """The article that answers an ``answer`` intent: the closest article when it is
         close enough and about this intent (or general), else the intent's own article."""
-        ranked = self.knowledge.search(prediction.text, limit=len(self.knowledge))
         best, score = ranked[0]
         if score >= self.knowledge.min_score and best.intent in (None, prediction.intent):
             return best, score
         article = self.knowledge.for_intent(prediction.intent)
         return article, next((s for a, s in ranked if a is article), 0.0)
 
-    def _hit(self, prediction, lang, common):
+    def _hit(self, prediction, lang, common, ranked):
         decision = self.router.route(prediction.intent, prediction.entities, lang)
         if decision is None or decision.route == "answer":
-            article, score = self._answer_article(prediction)
+            article, score = self._answer_article(prediction, ranked)
             text = article.body[lang] if article else self.replies.say("rephrase", lang)
             return Reply(text, intent=prediction.intent, route="answer",
                          reason=f"answered from article {article.id!r}" if article else

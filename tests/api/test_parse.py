@@ -123,3 +123,14 @@ def test_batch_takes_256_texts_and_keeps_duplicates(shared_client):
     results = response.json()["results"]
     assert [r["text"] for r in results] == texts
     assert results[0]["intent"] == results[-1]["intent"]
+
+
+def test_answers_are_exactly_their_response_models(shared_client):
+    """The parse routes send their JSON as built: it must be what the schema says."""
+    from serve.schemas import BatchResponse, ParseResponse
+
+    one = parse(shared_client, NOT_RECEIVED)
+    batch = shared_client.post("/v1/parse/batch", json={"texts": [NOT_RECEIVED, OUT_OF_SCOPE]})
+
+    assert ParseResponse.model_validate(one).model_dump(mode="json") == one
+    assert BatchResponse.model_validate(batch.json()).model_dump(mode="json") == batch.json()

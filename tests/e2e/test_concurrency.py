@@ -64,9 +64,12 @@ def database_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
-def test_eight_writer_processes_lose_no_feedback(nlu_server, e2e_model_dir, database_url):
+def test_eight_writer_processes_lose_no_feedback(nlu_server, e2e_model_dir, database_url,
+                                                 tmp_path):
     before = count_or_zero(database_url)
-    base_url = nlu_server(e2e_model_dir, database_url, workers=2)
+    metrics_dir = tmp_path / "metrics"
+    base_url = nlu_server(e2e_model_dir, database_url, workers=2,
+                          PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
     _assert_migrated(database_url)
     with httpx.Client(base_url=base_url, timeout=30) as client:
         parsed = [client.post("/v1/parse", json={"text": t}).json() for t in MESSAGES]
@@ -96,8 +99,25 @@ def test_eight_writer_processes_lose_no_feedback(nlu_server, e2e_model_dir, data
             statuses[client.post("/v1/feedback", json={"message_id": message_id,
                                                        "source": "customer"}).status_code] += 1
     assert statuses == {201: RACES}
+    # Both workers served, and /metrics (answered by either) counts every request once.
+    assert len(list(metrics_dir.glob("counter_*.db"))) == 2
+    for _ in range(4):
+        requests = _request_counts(base_url)
+        assert requests[("/v1/feedback", "201")] == WRITERS * ITEMS_PER_WRITER + RACES
+        assert requests[("/v1/parse", "200")] == len(MESSAGES) + RACES
     print(f"{WRITERS * ITEMS_PER_WRITER} feedback posts in {seconds:.1f} s "
           f"({WRITERS * ITEMS_PER_WRITER / seconds:.0f}/s) on {database_url.split(':')[0]}")
+
+
+def _request_counts(base_url):
+    """``{(endpoint, status): count}`` of ``nlu_http_requests_total``, over a new
+    connection (so either worker may answer)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text_ = httpx.get(base_url + "/metrics", timeout=10).text
+    return Counter({(s.labels["endpoint"], s.labels["status"]): s.value
+                    for family in text_string_to_metric_families(text_)
+                    for s in family.samples if s.name == "nlu_http_requests_total"})
 
 
 def _assert_migrated(database_url):

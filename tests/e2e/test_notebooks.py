@@ -168,6 +168,8 @@ def test_train_and_evaluate_saves_a_new_artifact(tmp_path):
     assert f"saved {artifact} with thresholds" in text_of(notebook)
     chosen = float(text_of(notebook).split("chosen: ")[1].split()[0])
     assert manifest["thresholds"]["threshold"] == chosen
+    test = load_dataset(ROOT / "data" / "test_id.jsonl", require_examples=False)
+    assert f"scored {len(test)} messages with {artifact.name}" in text_of(notebook)
 
 
 @pytest.mark.slow

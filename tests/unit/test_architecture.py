@@ -6,7 +6,7 @@ from pathlib import Path
 
 NLU = Path(__file__).resolve().parents[2] / "nlu"
 LAYERS = {"vocabulary": 1, "errors": 1, "text": 2, "data": 3, "model": 4, "assistant": 5,
-          "reports": 5, "feedback": 6}
+          "reports": 5, "scoring": 5, "feedback": 6}
 FRONT_ENDS = ("serve", "training", "benchmarks", "fastapi", "uvicorn", "argparse")
 
 

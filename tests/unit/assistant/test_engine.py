@@ -29,3 +29,23 @@ def test_unusable_paths_and_domain_folders_are_library_errors(saved_model_dir, t
         Engine.load(tmp_path / "missing", DATA)
     with pytest.raises(DataError, match="no such file"):
         Engine.load(saved_model_dir, tmp_path)
+
+
+def test_parse_answers_a_batch_as_one_message_at_a_time(saved_model_dir):
+    engine = Engine.load(saved_model_dir, DATA)
+    texts = ["batalin pesanan dong", "halo kak", "resep nasi goreng yang enak",
+             "cara lacak paket gimana", "zzzz qqqq"]
+    states = [ConversationState(), None, ConversationState(misses=1), None,
+              ConversationState()]
+
+    answers = engine.parse(texts, states)
+
+    assert [a.prediction for a in answers] == engine.predict(texts)
+    alone = [engine.respond(p, s or ConversationState())
+             for p, s in zip(engine.predict(texts), states)]
+    assert [(a.reply, a.state) for a in answers] == alone
+    assert answers[0].reply.route == "invoice_chat" and answers[1].reply.route == "answer"
+    # The out-of-scope message is the conversation's second miss: a hand-over.
+    assert answers[2].reply.handoff and answers[2].state == ConversationState()
+    assert [(a.reply, a.state) for a in engine.parse(texts)] == [
+        engine.respond(p) for p in engine.predict(texts)]

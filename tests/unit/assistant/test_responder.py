@@ -97,3 +97,26 @@ def test_entities_pass_through(responder):
     reply, _ = responder.respond(p)
     assert reply.entities == (Entity("invoice", "INV/20261103/MPL/3456789012", 0, 27),)
     assert "INV/20261103/MPL/3456789012" in reply.steps[1]
+
+
+def test_respond_many_searches_the_knowledge_base_once_for_what_needs_it(responder,
+                                                                         monkeypatch):
+    predictions = [prediction("zzz qqq", fallback="out_of_scope"),
+                   prediction("cara lacak paket", intent="track_order"),
+                   prediction("batalin pesanan", intent="cancel_order"),
+                   prediction("halo kak", intent="greeting")]
+    searched = []
+    search_many = responder.knowledge.search_many
+    monkeypatch.setattr(responder.knowledge, "search_many",
+                        lambda texts, limit: searched.append(list(texts))
+                        or search_many(texts, limit))
+
+    replies = responder.respond_many(predictions, [ConversationState(misses=1), None, None,
+                                                   None])
+
+    # One search, for the miss and the intents answered from articles (not cancel_order).
+    assert searched == [["zzz qqq", "cara lacak paket", "halo kak"]]
+    monkeypatch.undo()
+    assert replies == [responder.respond(predictions[0], ConversationState(misses=1))] + [
+        responder.respond(p) for p in predictions[1:]]
+    assert replies[0][0].handoff and replies[1][0].kb_article["id"] == "track_order"
