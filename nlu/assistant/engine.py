@@ -11,7 +11,6 @@ from pathlib import Path
 
 from ..errors import ArtifactError
 from ..model.artifacts import load_model, read_manifest
-from .conversation import ConversationState
 from .responder import load_responder
 
 
@@ -51,6 +50,7 @@ class Engine:
         """One :class:`~nlu.model.prediction.Prediction` per text, in order."""
         return self.model.predict(texts)
 
-    def respond(self, prediction, state=ConversationState()):
-        """``(Reply, new ConversationState)`` for a prediction (see :class:`Responder`)."""
+    def respond(self, prediction, state=None):
+        """``(Reply, new ConversationState)`` for a prediction; without a state, the reply
+        to the message alone and None (see :meth:`Responder.respond`)."""
         return self.responder.respond(prediction, state)

@@ -17,9 +17,10 @@ def test_an_engine_predicts_and_replies(saved_model_dir):
     assert engine.manifest["profile"] == "fast"
     [prediction] = engine.predict(["batalin pesanan dong"])
     assert prediction.intent == "cancel_order"
-    reply, state = engine.respond(prediction)
-    assert reply.route == "invoice_chat" and reply.steps
-    assert state == ConversationState()
+    reply, state = engine.respond(prediction)  # a message alone: its steps at once
+    assert reply.route == "invoice_chat" and reply.steps and state is None
+    reply, state = engine.respond(prediction, ConversationState())  # a conversation's first
+    assert reply.awaiting == ("order",) and state.asked == ("order",)
 
 
 def test_unusable_paths_and_domain_folders_are_library_errors(saved_model_dir, tmp_path):
