@@ -5,11 +5,13 @@ import logging
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from nlu.assistant.engine import Engine
 from nlu.errors import NLUError
@@ -24,6 +26,7 @@ from .recorder import Recorder
 from .schemas import ErrorResponse
 from .settings import Settings, get_settings
 
+STATIC_DIR = Path(__file__).parent / "static"
 access_log = logging.getLogger("nlu.access")
 error_log = logging.getLogger("nlu.serve")
 
@@ -31,7 +34,8 @@ DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplac
 
 * `/v1/parse`, `/v1/parse/batch`: intent, confidence, ranking, fallback, entities, route,
   steps and a reply.
-* `/v1/chat`: one conversation turn, with the fallback count kept per `session_id`.
+* `/v1/chat`: one conversation turn; the conversation (its language, order, questions and
+  misses) is kept per `session_id`.
 * `/model/parse`: the Rasa Open Source response shape.
 """
 
@@ -78,6 +82,8 @@ def create_app(settings=None):
                                                       "the body is not valid JSON or UTF-8"}})
     for module in (api, feedback, rasa, review, ops, page):
         app.include_router(module.router)
+    # The pages' scripts and styles are files of their own: no inline script for a CSP.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -90,7 +96,8 @@ def create_app(settings=None):
 
 
 # Fields that take an intent id: the schema lists the served model's intents.
-_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"))
+_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"),
+                  ("ChatRequest", "intent"))
 
 
 def _openapi_with_intents(app):
