@@ -286,7 +286,7 @@ def test_ambiguous_turn_in_english_has_english_labels(chat, strict_client):
 def test_a_middling_prediction_asks_before_answering(chat, shared_client):
     text = "barang udah sampe tapi salah warna, mau tukar"
     parsed = shared_client.post("/v1/parse", json={"text": text}).json()
-    assert parsed["confidence"] < 0.6, "the test needs a message the model is unsure of"
+    assert parsed["confidence"] < 0.7, "the test needs a message the model is unsure of"
 
     body = chat(text)
 

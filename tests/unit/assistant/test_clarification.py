@@ -25,8 +25,8 @@ def predict(confidences, fallback=None, text="x"):
 
 @pytest.mark.parametrize("confidences, fallback, decision", [
     ((0.95, 0.03), None, "answer"),
-    ((0.6, 0.3), None, "answer"),              # at the ceiling: answered
-    ((0.59, 0.3), None, "clarify"),            # a middling recognized intent
+    ((0.7, 0.2), None, "answer"),              # at the ceiling: answered
+    ((0.69, 0.3), None, "clarify"),            # a middling recognized intent
     ((0.45, 0.40), "ambiguous", "clarify"),
     ((0.9, 0.85), "ambiguous", "clarify"),     # ambiguous whatever the confidence
     ((0.48, 0.26), "low_confidence", "clarify"),
@@ -87,20 +87,20 @@ def test_the_model_reading_of_the_reply_picks_a_candidate():
 
 def test_measuring_a_policy_on_labelled_predictions():
     predictions = [predict((0.95, 0.03)),                      # answered right
-                   predict((0.7, 0.2)),                        # answered wrong
-                   predict((0.5, 0.3), "low_confidence"),      # clarified, truth offered
+                   predict((0.8, 0.2)),                        # answered wrong
+                   predict((0.5, 0.3), "low_confidence"),      # clarified, top was right
                    predict((0.45, 0.4), "ambiguous"),          # clarified, truth not offered
                    predict((0.1, 0.05), "low_confidence"),     # missed
                    predict((0.55, 0.3)),                       # out of scope, clarified
                    predict((0.02, 0.01), "out_of_scope")]      # out of scope, missed
-    truths = ["damaged_or_wrong_item", "refund_return", "item_not_received", "cancel_order",
+    truths = ["damaged_or_wrong_item", "refund_return", "damaged_or_wrong_item", "cancel_order",
               "greeting", None, None]
 
     result = measure_clarification(predictions, truths, ClarificationPolicy())
 
     assert result == {"messages": 7, "in_scope": 5, "out_of_scope": 2, "answered": 2,
                       "answered_right": 1, "clarified": 2, "clarified_with_truth": 1,
-                      "missed": 1, "oos_answered": 0, "oos_clarified": 1, "oos_missed": 1,
+                      "clarified_top_right": 1, "missed": 1, "oos_answered": 0, "oos_clarified": 1, "oos_missed": 1,
                       "clarify_rate": round(3 / 7, 4), "suggestions_hit_rate": 0.5,
                       "served_right": 0.4}
 
