@@ -26,7 +26,7 @@ def words_of(text):
 
 
 class Phrases:
-    """A set of phrases, found as whole words, longest first.
+    """A set of phrases, found as whole words, left to right, the longest at each word.
 
     >>> Phrases(["tidak ada", "ada"]).find(words_of("ga ada kak"))
     [(0, 2)]
@@ -35,18 +35,24 @@ class Phrases:
     def __init__(self, phrases):
         self.phrases = tuple(sorted({tuple(words_of(p)) for p in phrases} - {()},
                                     key=len, reverse=True))
+        # Phrases by their first word, longest first: a message is scanned once.
+        self._starting = {}
+        for phrase in self.phrases:
+            self._starting.setdefault(phrase[0], []).append(phrase)
 
     def find(self, words):
         """``(start, end)`` of each phrase in ``words``, without overlaps, in order."""
-        taken, found = set(), []
-        for phrase in self.phrases:
-            n = len(phrase)
-            for start in range(len(words) - n + 1):
-                span = set(range(start, start + n))
-                if tuple(words[start:start + n]) == phrase and not span & taken:
-                    taken |= span
-                    found.append((start, start + n))
-        return sorted(found)
+        found, start = [], 0
+        while start < len(words):
+            for phrase in self._starting.get(words[start], ()):
+                end = start + len(phrase)
+                if tuple(words[start:end]) == phrase:
+                    found.append((start, end))
+                    start = end
+                    break
+            else:
+                start += 1
+        return found
 
     def __contains__(self, text):
         """Whether ``text`` (a message) holds one of the phrases."""

@@ -63,3 +63,10 @@ def test_answers_are_the_declared_languages(detect):
     assert LANGUAGES == ("id", "en", "mixed")
     texts = ["halo", "hello", "halo hello", "🙂"]
     assert {detect(t) for t in texts} <= set(LANGUAGES)
+
+
+def test_markers_count_the_evidence_of_each_language():
+    detect = LanguageDetector()
+    assert detect.markers("paket saya belum sampai") == (4, 0)
+    assert detect.markers("where is my package") == (0, 4)
+    assert detect.markers("INV/20261103/MPL/3456789012 😡") == (0, 0)
