@@ -25,6 +25,7 @@ from nlu.assistant.clarification import (
     sweep_ceilings,
 )
 from nlu.assistant.frustration import load_frustration_detector, measure, read_labelled_messages
+from nlu.assistant.router import load_router
 from nlu.data.readers import load_dataset
 from nlu.errors import NLUError
 from nlu.model.artifacts import load_model
@@ -44,8 +45,10 @@ def run(model_dir, sets=DEFAULT_SETS, labelled=DEFAULT_LABELLED, policy=None,
     """The report: ``{"model", "policy", "clarification": {set: figures},
     "frustration": {set: figures}}``, and ``"held_out"`` (the ceiling sweep on held-out
     predictions of ``train_path``, the model's profile) when ``held_out_folds``."""
-    policy = policy or ClarificationPolicy()
     model = load_model(model_dir)
+    # The policy the assistant serves with: the routes' small talk is never asked about.
+    router = load_router(ROOT / "data" / "routes.yaml", model.intent_routes)
+    policy = policy or ClarificationPolicy(small_talk=tuple(sorted(router.small_talk)))
     clarification = {}
     for path in sets:
         dataset = load_dataset(path, require_examples=False)

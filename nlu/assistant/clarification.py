@@ -44,6 +44,10 @@ class ClarificationPolicy:
     third_share : float
         A third candidate is offered when its confidence is at least this share of the
         second's: three close candidates, not two and a straggler.
+    small_talk : tuple of str
+        Intents that are conversation, not requests (greetings, thanks): never offered as
+        a suggestion, and a message whose best intent is one is never a question ("ok"
+        is answered, or asked to be rephrased, not met with "greeting or thanks?").
 
     >>> from nlu.model.prediction import Prediction, RankedIntent
     >>> ranking = (RankedIntent("damaged_or_wrong_item", 0.56),
@@ -58,11 +62,14 @@ class ClarificationPolicy:
     floor: float = 0.2
     max_candidates: int = 3
     third_share: float = 0.5
+    small_talk: tuple = ()
 
     def decide(self, prediction):
         """``"answer"``, ``"clarify"`` or ``"miss"`` for a prediction."""
-        if prediction.fallback == "out_of_scope" or len(prediction.ranking) < 2:
-            return "miss" if prediction.intent is None else "answer"
+        answer = "miss" if prediction.intent is None else "answer"
+        if prediction.fallback == "out_of_scope" or len(prediction.ranking) < 2 \
+                or prediction.ranking[0].intent in self.small_talk:
+            return answer
         if prediction.fallback == "ambiguous":
             return "clarify"
         if prediction.fallback == "low_confidence":
@@ -70,9 +77,11 @@ class ClarificationPolicy:
         return "clarify" if prediction.confidence < self.ceiling else "answer"
 
     def candidates(self, prediction):
-        """The ranked intents to offer, best first: the top two, and the third when close."""
-        offered = list(prediction.ranking[:2])
-        for ranked in prediction.ranking[2:self.max_candidates]:
+        """The ranked intents to offer, best first: the top two, and the third when close
+        (small talk left out)."""
+        ranking = [r for r in prediction.ranking if r.intent not in self.small_talk]
+        offered = ranking[:2]
+        for ranked in ranking[2:self.max_candidates]:
             if ranked.confidence >= self.third_share * offered[-1].confidence > 0:
                 offered.append(ranked)
         return tuple(offered)

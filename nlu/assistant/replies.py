@@ -82,6 +82,9 @@ def load_replies(path):
             quick[key], bad = bilingual(quick_node, key, path, f"quick_replies {key!r}",
                                         kind=list)
             problems += bad
+        problems += [Problem(str(path), line_of(quick_node, key=key),
+                             f"unknown quick_replies {key!r}")
+                     for key in quick_node if key not in QUICK_REPLY_KEYS]
         intent_node = doc.get("intent_names") or {}
         for intent in intent_node:
             names[intent], bad = bilingual(intent_node, intent, path, f"intent name {intent!r}")

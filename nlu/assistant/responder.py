@@ -30,7 +30,8 @@ class Reply:
 
     ``route_name`` is the route in the customer's words; ``awaiting`` what the bot asked
     for: ``("choice",)`` between the suggestions, or the slots (``"days"``, ``"order"``),
-    empty when it asked nothing; ``frustrated`` when the hand-over is for an angry or fed-up customer.
+    empty when it asked nothing; ``frustrated`` when the hand-over is for an angry or
+    fed-up customer.
     """
 
     text: str
@@ -66,6 +67,7 @@ class Responder:
     knowledge, router, replies
         The domain (:func:`load_responder` reads them).
     policy : ClarificationPolicy or None
+        The default policy, with the router's small talk, when None.
     detector : FrustrationDetector or None
         The packaged detector when None.
     answers : AnswerReader or None
@@ -76,7 +78,8 @@ class Responder:
         self.knowledge = knowledge
         self.router = router
         self.replies = replies
-        self.policy = policy or ClarificationPolicy()
+        self.policy = policy or ClarificationPolicy(
+            small_talk=tuple(sorted(router.small_talk)))
         self.detector = detector or load_frustration_detector()
         self.answers = answers or load_answer_reader()
         self._languages = LanguageDetector()
@@ -241,12 +244,16 @@ class _Turn:
                                     self.r.policy.floor)
         if choice is not None:
             return choice, "chosen", None
+        # An order for what was just sent on its way ("INV/...", or "INV/..., paketnya
+        # belum sampai"): its steps again with the order, not a complaint again.
+        last, known = self.state.last_intent, self.state.entities
+        new_order = any(e.type in ("invoice", "resi") and known.get(e.type) != e.value
+                        for e in p.entities)
+        if new_order and self.r.router.intent_routes.get(last) in ORDER_ROUTES and (
+                self.decision != "answer" or p.intent == last):
+            return last, "order", None
         if self.decision == "answer":
             return p.intent, "model", None
-        last = self.state.last_intent
-        new_order = any(e.type in ("invoice", "resi") for e in p.entities)
-        if new_order and self.r.router.intent_routes.get(last) in ORDER_ROUTES:
-            return last, "order", None
         return None, None, None
 
     def _new_topic(self, answer):
@@ -271,12 +278,12 @@ class _Turn:
                           if c is not None), self.state.complaint if how != "model" else None)
         topic = r.replies.say("chosen", lang, topic=r.replies.name(intent, lang))
         missing = self._missing(intent, facts, days, complaint)
-        common = dict(self.common)
-        if how in ("chosen", "slots"):  # the model's confidence in the intent, not the answer
-            question = self.state.question
-            common["confidence"] = question.confidence if how == "slots" else dict(
-                question.candidates).get(intent, self.p.confidence) if question \
-                else self.p.confidence
+        # The model's confidence in the intent, not in the click or the answer.
+        common, question = dict(self.common), self.state.question
+        if how == "slots":
+            common["confidence"] = question.confidence
+        elif how == "chosen" and question is not None:
+            common["confidence"] = dict(question.candidates).get(intent, self.p.confidence)
         if missing:
             key = "ask_" + "_".join(missing)
             labels = r.replies.quick_replies["days" if "days" in missing else "order"][lang]
@@ -300,8 +307,7 @@ class _Turn:
             prefix = topic
         reply = r.route_reply(intent, lang, facts, self.p.text, common, days=days,
                               complaint=complaint, prefix=prefix)
-        served = self.state.served + (intent,) * (intent not in self.state.served)
-        return reply, self._next(last_intent=intent, facts=facts, served=served,
+        return reply, self._next(last_intent=intent, facts=facts, served=self._served(intent),
                                  complaint=complaint)
 
     def _missing(self, intent, facts, days, complaint):
@@ -320,9 +326,8 @@ class _Turn:
         reason = f"frustrated ({', '.join(frustration.signals)}): handed over to live chat"
         reply = self.r.handoff_reply(self.lang, self.facts, self.common, "frustrated", reason,
                                      intent=topic)
-        served = self.state.served + ((topic,) if topic and topic not in self.state.served
-                                      else ())
-        return reply, self._next(last_intent=topic or self.state.last_intent, served=served)
+        return reply, self._next(last_intent=topic or self.state.last_intent,
+                                 served=self._served(topic))
 
     def _miss(self):
         article = self.r._closest_article(self.p, self.lang, self.common)
@@ -336,6 +341,11 @@ class _Turn:
         reply = Reply(self.r.replies.say("rephrase", self.lang), intent=None, route=None,
                       reason=f"not understood ({self.p.fallback})", **self.common)
         return reply, self._next(misses=misses)
+
+    def _served(self, intent):
+        """The intents sent on their way, with ``intent`` (None: none more)."""
+        served = self.state.served
+        return served + (intent,) if intent and intent not in served else served
 
     def _next(self, misses=0, question=None, **changes):
         """The state after this turn: the language and entities always carried on."""

@@ -1,5 +1,7 @@
 """The clarification policy, resolving a reply to a clarification, and measuring a policy."""
 
+from dataclasses import replace
+
 import pytest
 
 from nlu.assistant.clarification import (
@@ -47,6 +49,19 @@ def test_two_candidates_always_and_a_third_when_close():
     assert [r.intent for r in three] == list(CANDIDATES)
     assert len(ClarificationPolicy(max_candidates=2).candidates(
         predict((0.4, 0.3, 0.3), "ambiguous"))) == 2
+
+
+def test_small_talk_is_never_asked_about_nor_offered():
+    policy = ClarificationPolicy(small_talk=("greeting", "thanks_goodbye"))
+    thanks = Prediction("ok", "thanks_goodbye", 0.5, (RankedIntent("thanks_goodbye", 0.5),
+                                                      RankedIntent("greeting", 0.3)),
+                        None, "id", ())
+    assert policy.decide(thanks) == "answer"
+    assert policy.decide(replace(thanks, intent=None, fallback="ambiguous")) == "miss"
+    mixed = predict((0.4, 0.35), "ambiguous")
+    ranking = (mixed.ranking[0], RankedIntent("greeting", 0.3), *mixed.ranking[1:])
+    offered = policy.candidates(replace(mixed, ranking=ranking))
+    assert [r.intent for r in offered] == ["damaged_or_wrong_item", "item_not_received"]
 
 
 def names(intent):
@@ -100,7 +115,8 @@ def test_measuring_a_policy_on_labelled_predictions():
 
     assert result == {"messages": 7, "in_scope": 5, "out_of_scope": 2, "answered": 2,
                       "answered_right": 1, "clarified": 2, "clarified_with_truth": 1,
-                      "clarified_top_right": 1, "missed": 1, "oos_answered": 0, "oos_clarified": 1, "oos_missed": 1,
+                      "clarified_top_right": 1, "missed": 1, "oos_answered": 0,
+                      "oos_clarified": 1, "oos_missed": 1,
                       "clarify_rate": round(3 / 7, 4), "suggestions_hit_rate": 0.5,
                       "served_right": 0.4}
 

@@ -43,7 +43,7 @@ def test_options_are_quoted_and_joined_in_the_reply_language():
 
 def test_a_reply_file_without_quick_replies_or_a_new_reply_says_so(tmp_path):
     text = (Path(__file__).resolve().parents[3] / "data" / "replies.yaml").read_text("utf-8")
-    broken = text.replace('  days:\n    id: ["Belum komplain"', '  dayz:\n    id: ["Belum komplain"')
+    broken = text.replace('  days:\n    id: ["Belum', '  dayz:\n    id: ["Belum')
     broken = broken.replace("  frustrated:\n", "  frustrated_:\n")
     path = tmp_path / "replies.yaml"
     path.write_text(broken, encoding="utf-8")
@@ -53,3 +53,4 @@ def test_a_reply_file_without_quick_replies_or_a_new_reply_says_so(tmp_path):
     assert "reply 'frustrated' is missing" in messages
     assert "unknown reply 'frustrated_'" in messages
     assert "quick_replies 'days': expected texts for 'id' and 'en'" in messages
+    assert "unknown quick_replies 'dayz'" in messages

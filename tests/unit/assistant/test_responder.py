@@ -177,6 +177,14 @@ def test_an_order_given_after_the_steps_updates_them(chat):
     assert reply.steps[1] == f"Find order {INVOICE}."
 
 
+def test_the_same_complaint_with_its_order_after_the_steps_is_no_repeat(chat):
+    chat("paket blm nyampe", intent="item_not_received")
+    chat("skip", **OOS)
+    reply = chat(f"paket {INVOICE} belum nyampe", intent="item_not_received")
+    assert not reply.handoff and reply.steps[1] == f"Cari pesanan {INVOICE}."
+    assert chat("paketnya belum nyampe juga", intent="item_not_received").handoff
+
+
 def test_a_new_complaint_instead_of_the_order_changes_the_topic_and_keeps_the_order(chat):
     chat("mau cancel order dong", intent="cancel_order")
     reply = chat(f"{INVOICE} tapi sebenarnya barangnya rusak", intent="damaged_or_wrong_item")
