@@ -33,7 +33,7 @@ class ClarificationPolicy:
         benchmarks.conversations --held-out-folds 5``, fast profile): below 0.7 the best
         intent is right 54 to 73 % of the time and the top two hold the truth 85 to 97 %;
         raising the ceiling from 0.6 to 0.7 prevents one wrong answer for every two more
-        questions, from 0.7 to 0.8 one for every six (README, "Conversations").
+        questions, from 0.7 to 0.8 one for every five (README, "Conversations").
     floor : float
         A ``low_confidence`` fallback at or above this confidence is a question between
         its candidates; below it, the model has no idea and the customer is asked to
