@@ -6,14 +6,14 @@
   // The page's own words, in the conversation's language (the reply's `lang`).
   const WORDS = {
     id: {send: "Kirim", placeholder: "Tulis pesanmu…", handoff: "Diteruskan ke agen CS",
-         source: "Artikel bantuan",
-         typing: "Sedang mengetik…", tooLong: "Pesanmu terlalu panjang (paling banyak 2.000 karakter).",
+         source: "Artikel bantuan", typing: "Sedang mengetik…",
+         tooLong: "Pesanmu terlalu panjang (paling banyak 2.000 karakter).",
          refused: "Pesan ini tidak bisa dikirim. Coba tulis dengan kalimat lain.",
          failed: "Maaf, ada gangguan di sistem kami. Coba kirim lagi sebentar lagi.",
          offline: "Koneksi terputus. Periksa internetmu lalu kirim lagi."},
     en: {send: "Send", placeholder: "Type your message…", handoff: "Handed over to a CS agent",
-         source: "Help article",
-         typing: "Typing…", tooLong: "Your message is too long (2,000 characters at most).",
+         source: "Help article", typing: "Typing…",
+         tooLong: "Your message is too long (2,000 characters at most).",
          refused: "This message could not be sent. Try saying it another way.",
          failed: "Sorry, something went wrong on our side. Please try again in a moment.",
          offline: "The connection was lost. Check your internet and send again."},

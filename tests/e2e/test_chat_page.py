@@ -114,6 +114,20 @@ def test_html_in_a_message_is_shown_as_text(chat_page):
     assert dialogs == []
 
 
+def test_a_failure_is_told_in_customer_words_without_a_status_or_detail(chat_page):
+    page = chat_page
+    page.route("**/v1/chat", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body='{"detail": "the database cannot be opened: OperationalError"}'))
+
+    send(page, "paket saya belum sampai")
+
+    error = page.locator("#log .msg.error")
+    expect(error).to_have_text("Maaf, ada gangguan di sistem kami. Coba kirim lagi sebentar "
+                               "lagi.")
+    expect(page.locator("#log .typing")).to_have_count(0)
+
+
 def test_a_long_conversation_scrolls_inside_the_log_and_keeps_the_form_in_view(chat_page):
     page = chat_page
     page.set_viewport_size({"width": 800, "height": 600})
