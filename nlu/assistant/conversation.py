@@ -4,7 +4,8 @@ The library never stores it: :meth:`Responder.respond` takes the state and retur
 one, and the caller stores it per session (as :meth:`ConversationState.to_dict`, plain JSON).
 """
 
-__all__ = ["ConversationState", "Question", "MAX_MISSES", "MIN_LANGUAGE_MARKERS",
+__all__ = ["ConversationState", "Question", "MAX_MISSES", "MIN_LANGUAGE_WORDS",
+           "MIN_LANGUAGE_MARKERS",
            "REMEMBERED_ENTITIES", "SLOTS", "session_language", "remember"]
 
 from dataclasses import dataclass, field, replace
@@ -16,9 +17,10 @@ from .replies import reply_language
 #: The miss that hands the conversation over to live chat.
 MAX_MISSES = 2
 
-#: A message sets the conversation's language when it has at least this many marker words
-#: of the language it would be answered in; shorter or unclear ones ("ok", "wkwkwk", "thx
-#: kak") keep the language the conversation had.
+#: A message sets the conversation's language when it has at least this many words, and
+#: this many marker words of the language it would be answered in; shorter or unclear ones
+#: ("ok", "wkwkwk", "thx kak", "ok thanks") keep the language the conversation had.
+MIN_LANGUAGE_WORDS = 3
 MIN_LANGUAGE_MARKERS = 2
 
 #: What a conversation remembers of the entities its customer wrote (the latest of each):
@@ -157,7 +159,7 @@ class ConversationState:
         )
 
 
-def session_language(previous, lang, markers):
+def session_language(previous, lang, markers, words):
     """The reply language of a conversation after a message.
 
     Parameters
@@ -168,13 +170,15 @@ def session_language(previous, lang, markers):
         The message's language (``id``, ``en`` or ``mixed``).
     markers : tuple of int
         ``(Indonesian, English)`` marker words in the message.
+    words : int
+        Words in the message.
 
-    >>> session_language("id", "en", (0, 1)), session_language("id", "en", (0, 3))
+    >>> session_language("id", "en", (0, 1), 1), session_language("id", "en", (0, 3), 4)
     ('id', 'en')
     """
     answer_in = reply_language(lang)
     evidence = markers[1] if answer_in == "en" else markers[0]
-    if previous is None or evidence >= MIN_LANGUAGE_MARKERS:
+    if previous is None or (words >= MIN_LANGUAGE_WORDS and evidence >= MIN_LANGUAGE_MARKERS):
         return answer_in
     return previous
 

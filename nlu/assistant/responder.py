@@ -9,13 +9,13 @@ from pathlib import Path
 
 from ..errors import DataError, Problem
 from ..text.language import LanguageDetector
+from ..text.normalize import tokenize
 from .clarification import ClarificationPolicy, resolve_choice
 from .conversation import MAX_MISSES, ConversationState, Question, remember, session_language
 from .frustration import load_frustration_detector
 from .knowledge import load_knowledge_base
 from .replies import load_replies, reply_language
 from .router import load_router
-from .phrases import words_of
 from .slots import SHORT_ANSWER_WORDS, Answer, load_answer_reader
 
 DOMAIN_FILES = {"knowledge": "kb/articles.yaml", "routes": "routes.yaml",
@@ -200,8 +200,9 @@ class _Turn:
 
     def __init__(self, responder, prediction, state):
         self.r, self.p, self.state = responder, prediction, state
-        markers = responder._languages.markers(prediction.text)
-        self.lang = session_language(state.lang, prediction.lang, markers)
+        self.words = len(tokenize(prediction.text))
+        self.lang = session_language(state.lang, prediction.lang,
+                                     responder._languages.markers(prediction.text), self.words)
         self.facts = remember(state.entities, prediction.entities)
         self.common = responder._common(prediction, self.lang)
         self.decision = responder.policy.decide(prediction)
@@ -257,15 +258,19 @@ class _Turn:
         return None, None, None
 
     def _new_topic(self, answer):
-        """Whether a reply to a slot question is about another intent: one the model is
-        sure of, in a message that answers nothing or says more than a short answer does
-        ("INV/... tapi sebenernya barang rusak": the invoice is kept for it); never small
-        talk ("ok makasih") and never a short answer ("belum", which the model may read as
-        an order not shipped)."""
-        intent = self.p.intent
+        """Whether a reply to a slot question is about something else: another intent the
+        model is sure of, in a message that answers nothing or says more than a short
+        answer does ("INV/... tapi sebenernya barang rusak": the invoice is kept for it);
+        or a sentence answering nothing that the model is unsure of, and not about the
+        question's intent (it is asked about). Never small talk ("ok makasih") and never a
+        short answer ("belum", which the model may read as an order not shipped)."""
+        intent, top = self.p.intent, self.p.ranking[0].intent if self.p.ranking else None
+        short = self.words <= SHORT_ANSWER_WORDS
+        if self.decision == "clarify":
+            return not answer.given and not short and top != self.pending.intent
         if self.decision != "answer" or intent in (self.pending.intent, *self.r.router.small_talk):
             return False
-        return not answer.given or len(words_of(self.p.text)) > SHORT_ANSWER_WORDS
+        return not answer.given or not short
 
     def _serve(self, intent, how, answer):
         r, lang, facts = self.r, self.lang, dict(self.facts)

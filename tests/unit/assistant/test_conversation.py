@@ -71,18 +71,19 @@ def test_a_question_without_candidates_or_slots_is_no_question(question):
     assert ConversationState.from_dict({"question": question}).question is None
 
 
-@pytest.mark.parametrize("previous, lang, markers, expected", [
-    (None, "en", (0, 1), "en"),      # the first message sets it, clear or not
-    (None, "mixed", (1, 3), "id"),   # mixed messages are answered in Indonesian
-    ("id", "en", (0, 1), "id"),      # "ok" after Indonesian turns
-    ("en", "id", (1, 0), "en"),      # "wkwk" after English turns
-    ("en", "id", (0, 0), "en"),      # no marker at all (an emoji, an invoice number)
-    ("id", "en", (0, 2), "en"),      # "thank you": clear English
-    ("en", "mixed", (2, 2), "id"),   # "mau cancel order dong": clear enough Indonesian
-    ("en", "mixed", (1, 4), "en"),   # "pls check my order kak": not enough Indonesian
+@pytest.mark.parametrize("previous, lang, markers, words, expected", [
+    (None, "en", (0, 1), 1, "en"),      # the first message sets it, clear or not
+    (None, "mixed", (1, 3), 4, "id"),   # mixed messages are answered in Indonesian
+    ("id", "en", (0, 1), 1, "id"),      # "ok" after Indonesian turns
+    ("en", "id", (1, 0), 1, "en"),      # "wkwk" after English turns
+    ("en", "id", (0, 0), 2, "en"),      # no marker at all (an emoji, an invoice number)
+    ("id", "en", (0, 2), 2, "id"),      # "ok thanks": short
+    ("id", "en", (0, 4), 4, "en"),      # "thank you so much": clear English
+    ("en", "mixed", (2, 1), 3, "id"),   # "mau cancel dong": clear enough Indonesian
+    ("en", "mixed", (1, 4), 5, "en"),   # "pls check my order kak": not enough Indonesian
 ])
-def test_the_last_clear_message_sets_the_language(previous, lang, markers, expected):
-    assert session_language(previous, lang, markers) == expected
+def test_the_last_clear_message_sets_the_language(previous, lang, markers, words, expected):
+    assert session_language(previous, lang, markers, words) == expected
 
 
 def test_memory_keeps_the_latest_order_and_the_longest_duration_of_a_message():

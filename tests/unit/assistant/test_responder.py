@@ -192,6 +192,17 @@ def test_a_new_complaint_instead_of_the_order_changes_the_topic_and_keeps_the_or
     assert reply.steps[0] == f"Buka menu Transaksi dan cari pesanan {INVOICE}."
 
 
+def test_an_unsure_new_sentence_instead_of_the_order_is_asked_about(chat):
+    chat("mau cancel order dong", intent="cancel_order")
+    reply = chat("barang udah sampe tapi salah warna, mau tukar", fallback="ambiguous",
+                 ranking=("damaged_or_wrong_item", "refund_return"))
+    assert reply.awaiting == ("choice",) and reply.intent is None
+    # Unsure of a short answer, or of the question's own intent: still the answer.
+    chat.state = ConversationState()
+    chat("mau cancel order dong", intent="cancel_order")
+    assert chat("yg td", fallback="ambiguous").intent == "cancel_order"
+
+
 def test_a_short_answer_the_model_misreads_is_still_an_answer(chat):
     chat("penjual tidak merespons komplain saya", intent="seller_unresponsive")
     # "belum" (not yet) reads to the model as an order not shipped yet.
