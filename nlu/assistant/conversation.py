@@ -40,13 +40,15 @@ class Question:
     A clarification offers ``candidates`` (``((intent, confidence), ...)``, best first); a
     question for the route's details names the ``intent`` waiting for them (recognized
     with ``confidence``) and the ``slots`` asked (``"order"``: the invoice number,
-    ``"days"``: days since the complaint).
+    ``"days"``: days since the complaint). Both keep the ``days`` since the complaint known
+    when asking (None: not said).
     """
 
     candidates: tuple = ()
     intent: str | None = None
     slots: tuple = ()
     confidence: float = 0.0
+    days: float | None = None
 
     @property
     def intents(self):
@@ -54,7 +56,7 @@ class Question:
 
     def to_dict(self):
         return {"candidates": [list(c) for c in self.candidates], "intent": self.intent,
-                "slots": list(self.slots), "confidence": self.confidence}
+                "slots": list(self.slots), "confidence": self.confidence, "days": self.days}
 
     @classmethod
     def from_dict(cls, data):
@@ -68,9 +70,10 @@ class Question:
         intent = data.get("intent") if isinstance(data.get("intent"), str) else None
         slots = tuple(s for s in _strings(data.get("slots")) if s in SLOTS)
         confidence = float(data["confidence"]) if _number(data.get("confidence")) else 0.0
+        days = data["days"] if _number(data.get("days")) else None
         if not candidates and not (intent and slots):
             return None
-        return cls(candidates, intent, slots, confidence)
+        return cls(candidates, intent, slots, confidence, days)
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ class Responder:
         facts = remember({}, prediction.entities)
         common = self._common(prediction, lang)
         if prediction.intent is not None:
-            return self.route_reply(prediction.intent, lang, facts, prediction.text, common)
+            return self.route_reply(prediction.intent, lang, facts, prediction.text, common,
+                                    days=facts.get("duration"),
+                                    complaint=self.answers.complaint_filed(prediction.text))
         article = self._closest_article(prediction, lang, common)
         if article is not None:
             return article
@@ -117,11 +119,8 @@ class Responder:
     def route_reply(self, intent, lang, facts, text, common, days=None, complaint=None,
                     prefix=""):
         """The reply that sends the customer on for ``intent``: an article for an answer
-        intent, else the route with its steps and the rules' words."""
-        if complaint is None:
-            complaint = self.answers.complaint_filed(text)
-        if days is None:
-            days = facts.get("duration")
+        intent, else the route with its steps and the rules' words (``days`` and
+        ``complaint``: see :meth:`Router.route`)."""
         decision = self.router.route(intent, lang, invoice=facts.get("invoice"),
                                      resi=facts.get("resi"), days=days, complaint=complaint)
         if decision is None or decision.route == "answer":
@@ -228,7 +227,8 @@ class _Turn:
             reply = self.r.clarify_reply(self.p, self.lang, self.common)
             ranked = {r.intent: r.confidence for r in self.p.ranking}
             question = Question(candidates=tuple((s["intent"], ranked[s["intent"]])
-                                                 for s in reply.suggestions))
+                                                 for s in reply.suggestions),
+                                days=self._days())
             return reply, self._next(question=question, misses=self.state.misses)
         return self._miss()
 
@@ -275,16 +275,19 @@ class _Turn:
     def _serve(self, intent, how, answer):
         r, lang, facts = self.r, self.lang, dict(self.facts)
         answer = answer or Answer()
-        if answer.days is not None:
-            facts["duration"] = answer.days
-        days = facts.get("duration") if how in ("chosen", "slots") or any(
-            e.type == "duration" for e in self.p.entities) else None
+        # Days since the complaint: said now, in the answer to the question, or in the
+        # message the last question was about; never a duration said about something else.
+        question = self.state.question if how in ("chosen", "slots") else None
+        days = next((d for d in (self._days(), answer.days, question and question.days)
+                     if d is not None), None)
+        if days is not None:
+            facts["duration"] = days
         complaint = next((c for c in (answer.filed, r.answers.complaint_filed(self.p.text))
                           if c is not None), self.state.complaint if how != "model" else None)
         topic = r.replies.say("chosen", lang, topic=r.replies.name(intent, lang))
         missing = self._missing(intent, facts, days, complaint)
         # The model's confidence in the intent, not in the click or the answer.
-        common, question = dict(self.common), self.state.question
+        common = dict(self.common)
         if how == "slots":
             common["confidence"] = question.confidence
         elif how == "chosen" and question is not None:
@@ -299,7 +302,8 @@ class _Turn:
                           awaiting=missing, reason=f"intent {intent!r} goes to {route}; "
                           f"asking for {' and '.join(missing)}",
                           route_name=r.router.name(route, lang), **common)
-            question = Question(intent=intent, slots=missing, confidence=common["confidence"])
+            question = Question(intent=intent, slots=missing, confidence=common["confidence"],
+                                days=days)
             return reply, self._next(question=question, asked=self.state.asked + missing,
                                      last_intent=intent, facts=facts, complaint=complaint)
         prefix = ""
@@ -314,6 +318,10 @@ class _Turn:
                               complaint=complaint, prefix=prefix)
         return reply, self._next(last_intent=intent, facts=facts, served=self._served(intent),
                                  complaint=complaint)
+
+    def _days(self):
+        """The longest duration in this message, or None."""
+        return max((e.value for e in self.p.entities if e.type == "duration"), default=None)
 
     def _missing(self, intent, facts, days, complaint):
         """The slots to ask for before ``intent``'s steps (each once per conversation)."""

@@ -25,7 +25,7 @@ def test_state_round_trips_through_json():
     stored = json.loads(json.dumps(state.to_dict()))  # what a JSON column gives back
     assert ConversationState.from_dict(stored) == state
     clarifying = ConversationState(question=Question(
-        candidates=(("damaged_or_wrong_item", 0.56), ("refund_return", 0.28))))
+        candidates=(("damaged_or_wrong_item", 0.56), ("refund_return", 0.28)), days=4))
     assert ConversationState.from_dict(json.loads(json.dumps(clarifying.to_dict()))) == \
         clarifying
 

@@ -237,6 +237,24 @@ def test_every_days_button_is_understood(chat, label, start):
     assert chat.click(button, **OOS).text.startswith(start)
 
 
+def test_a_duration_said_about_something_else_is_not_the_days_since_the_complaint(chat):
+    chat(f"paket {INVOICE} blm nyampe udh 5 hari", intent="item_not_received")
+    asked = chat("seller ga bales komplain juga", intent="seller_unresponsive")
+    assert asked.awaiting == ("days",)
+    reply = chat("hmm", **OOS)  # no answer: on without the days, asked once
+    assert reply.intent == "seller_unresponsive" and "5 hari" not in reply.text
+    assert reply.text.startswith("Untuk kendala ini, ajukan komplain di Pusat Resolusi")
+
+
+def test_the_days_of_a_clarified_message_count_for_the_pick(chat):
+    asked = chat("udah 4 hari ga ada respon", fallback="ambiguous",
+                 ranking=("seller_unresponsive", "item_not_received"))
+    reply = chat.click(asked.suggestions[0], **OOS)
+    assert reply.awaiting == ("order",)  # the days are known: only the order is asked
+    assert chat("skip", **OOS).text.startswith("Tidak apa-apa, tanpa nomor invoice juga "
+                                               "bisa. Sudah 4 hari tanpa tanggapan penjual")
+
+
 def test_days_given_at_once_are_not_asked(chat):
     reply = chat(f"seller ga bales komplain udh 4 hari {INVOICE}", intent="seller_unresponsive")
     assert reply.awaiting == () and reply.text.startswith("Sudah 4 hari tanpa tanggapan")
@@ -287,6 +305,12 @@ def test_a_click_resolves_the_question_with_the_model_confidence_of_the_pick(cha
 def test_a_reply_naming_a_candidate_resolves_it(chat, answer, picked):
     chat("salah warna, mau tukar", fallback="ambiguous", ranking=RANKING)
     assert chat(answer, **OOS).intent == picked
+
+
+def test_a_click_on_an_old_suggestion_is_taken_as_said(chat):
+    chat("halo kak", intent="greeting")  # nothing asked: the button is from earlier
+    reply = chat.click({"intent": "cancel_order", "label": "Batalkan pesanan"}, **OOS)
+    assert reply.intent == "cancel_order" and reply.awaiting == ("order",)
 
 
 def test_an_unresolved_question_then_a_miss_hands_over(chat):
@@ -343,3 +367,42 @@ def test_two_consecutive_misses_hand_over_and_a_hit_resets_the_count(chat):
     assert second.handoff and not second.frustrated and second.route == "live_chat"
     assert second.text.startswith("Sepertinya aku belum bisa membantu.")
     assert chat.state.misses == 0
+
+
+# Each kind of turn a customer can take, after each other kind: no pair breaks the
+# conversation (a reply in the conversation's language, a state that stores).
+TURNS = {
+    "hit": dict(text="paket blm nyampe", intent="item_not_received"),
+    "hit with order": dict(text=f"mau cancel {INVOICE}", intent="cancel_order"),
+    "seller": dict(text="seller ga bales komplain", intent="seller_unresponsive"),
+    "urgent": dict(text="saldo kepotong", intent="payment_issue"),
+    "answer intent": dict(text="cara lacak paket", intent="track_order"),
+    "small talk": dict(text="makasih kak", intent="thanks_goodbye"),
+    "middling": dict(text="salah warna mau tukar", intent="damaged_or_wrong_item",
+                     confidence=0.5, ranking=RANKING),
+    "ambiguous": dict(text="tukar barang", fallback="ambiguous", ranking=RANKING),
+    "miss": dict(text="zzz", **OOS),
+    "order only": dict(text=INVOICE, **OOS),
+    "skip": dict(text="lewati", **OOS),
+    "days": dict(text="2 hari", fallback="low_confidence", confidence=0.3,
+                 ranking=("seller_unresponsive", "order_not_shipped")),
+    "angry": dict(text="parah banget!!!", **OOS),
+    "english": dict(text="where is my package right now", intent="track_order"),
+}
+
+
+@pytest.mark.parametrize("first", list(TURNS))
+def test_no_pair_of_turns_breaks_a_conversation(chat, first):
+    for second in TURNS:
+        chat.state = ConversationState()
+        for kind in (first, second, "click"):
+            if kind == "click":
+                if not reply.suggestions:
+                    continue
+                reply = chat.click(reply.suggestions[-1], **OOS)
+            else:
+                spec = dict(TURNS[kind])
+                reply = chat(spec.pop("text"), **spec)
+            assert reply.text and reply.lang in ("id", "en"), (first, second, kind)
+            assert reply.lang == chat.state.lang
+            assert not reply.handoff or reply.route == "live_chat"
