@@ -76,20 +76,30 @@ async def parse_batch(body: BatchRequest, state: State, request: Request):
 
 @router.post("/chat", response_model=ChatResponse, summary="One turn of a conversation")
 async def chat(body: ChatRequest, state: State, request: Request):
-    """Reply to a customer; after two consecutive misses the chat is handed to live chat."""
+    """Reply to a customer as one turn of the conversation `session_id`.
+
+    The conversation keeps its language, the order and details named so far, and what the
+    bot asked; the bot asks which intent is meant when unsure (`suggestions`), asks for
+    the order once, and hands over to live chat (`handoff`) an angry customer or after
+    two consecutive misses.
+    """
     store, ttl = state.store, state.settings.session_ttl_seconds
     # A session id made of a phone number or an email is stored as a keyed hash.
     session_id = stored_session_id(body.session_id, state.privacy_key)
     stored = await asyncio.to_thread(store.load_session, session_id)
-    _, [(message_id, answered)] = await answer(
-        state, request, [body.text], "chat", [ConversationState.from_dict(stored)],
-        session_id)
-    reply = answered.reply
+    conversation = ConversationState.from_dict(stored).choose(body.intent,
+                                                              state.engine.model.labels)
+    _, [(message_id, answered)] = await answer(state, request, [body.text], "chat",
+                                               [conversation], session_id)
+    reply, prediction = answered.reply, answered.prediction
     await asyncio.to_thread(store.save_session, session_id, answered.state.to_dict(), ttl)
     request.state.log["handoff"] = reply.handoff
+    parsed = prediction.to_dict()
     return ChatResponse(
         message_id=message_id, reply=reply.text, lang=reply.lang, intent=reply.intent,
-        confidence=reply.confidence, route=reply.route, steps=list(reply.steps),
-        kb_article=reply.kb_article, suggestions=list(reply.suggestions),
-        handoff=reply.handoff, urgent=reply.urgent, fallback=reply.fallback)
+        confidence=reply.confidence, route=reply.route, route_name=reply.route_name,
+        steps=list(reply.steps), kb_article=reply.kb_article,
+        suggestions=list(reply.suggestions), awaiting=list(reply.awaiting), handoff=reply.handoff,
+        frustrated=reply.frustrated, urgent=reply.urgent, fallback=reply.fallback,
+        ranking=parsed["ranking"], entities=parsed["entities"], margin=parsed["margin"])
 

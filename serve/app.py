@@ -6,11 +6,13 @@ import secrets
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from nlu.assistant.engine import Engine
 from nlu.errors import NLUError
@@ -26,6 +28,7 @@ from .recorder import Recorder
 from .schemas import ErrorResponse
 from .settings import Settings, get_settings
 
+STATIC_DIR = Path(__file__).parent / "static"
 access_log = logging.getLogger("nlu.access")
 error_log = logging.getLogger("nlu.serve")
 
@@ -33,7 +36,8 @@ DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplac
 
 * `/v1/parse`, `/v1/parse/batch`: intent, confidence, ranking, fallback, entities, route,
   steps and a reply.
-* `/v1/chat`: one conversation turn, with the fallback count kept per `session_id`.
+* `/v1/chat`: one conversation turn; the conversation (its language, order, questions and
+  misses) is kept per `session_id`.
 * `/model/parse`: the Rasa Open Source response shape.
 """
 
@@ -95,6 +99,8 @@ def create_app(settings=None):
     for module in (api, feedback, rasa, review, ops, page, docs):
         app.include_router(module.router)
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
+    # The pages' scripts and styles are files of their own: no inline script for a CSP.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -108,7 +114,8 @@ def create_app(settings=None):
 
 
 # Fields that take an intent id: the schema lists the served model's intents.
-_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"))
+_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"),
+                  ("ChatRequest", "intent"))
 
 
 def _openapi_with_intents(app):

@@ -37,9 +37,14 @@ class BatchRequest(BaseModel):
 
 class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"session_id": "c0ffee-42", "text": "seller ga bales komplain udh 4 hari"}]})
+        "examples": [{"session_id": "c0ffee-42", "text": "seller ga bales komplain udh 4 hari"},
+                     {"session_id": "c0ffee-42", "text": "Barang rusak atau salah",
+                      "intent": "damaged_or_wrong_item"}]})
     session_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:-]+$")
     text: Text
+    intent: str | None = Field(None, max_length=64, description=(
+        "set when the customer clicked a suggestion: its `intent` (send its `label` as "
+        "`text`); the conversation goes on with that intent"))
 
 
 class RankedIntent(BaseModel):
@@ -112,25 +117,49 @@ class ChatResponse(BaseModel):
         "reply": "Sudah 4 hari tanpa tanggapan penjual, jadi kamu bisa minta CS menengahi. "
                  "Caranya:",
         "lang": "id", "intent": "seller_unresponsive", "confidence": 0.93,
-        "route": "resolution_center",
-        "steps": ["Buka menu Transaksi dan cari pesanan yang bermasalah.",
+        "route": "resolution_center", "route_name": "Komplain di Pusat Resolusi",
+        "steps": ["Buka menu Transaksi dan cari pesanan INV/20261103/MPL/3456789012.",
                   "Buka detail komplain di Pusat Resolusi.",
                   "Tekan Minta Bantuan agar CS Tokopedia menengahi komplainmu."],
-        "kb_article": None, "suggestions": [], "handoff": False, "urgent": False,
-        "fallback": None}]})
+        "kb_article": None, "suggestions": [], "awaiting": [], "handoff": False,
+        "frustrated": False, "urgent": False, "fallback": None,
+        "ranking": [{"intent": "seller_unresponsive", "confidence": 0.93},
+                    {"intent": "refund_return", "confidence": 0.03}],
+        "entities": [{"type": "invoice", "value": "INV/20261103/MPL/3456789012", "start": 0,
+                      "end": 27}, {"type": "duration", "value": 4, "start": 52, "end": 58}],
+        "margin": 0.9}]})
     message_id: str
     reply: str
-    lang: str = Field(description="the reply's language: en for English, id for Indonesian "
-                                  "and mixed messages")
-    intent: str | None
-    confidence: float
+    lang: str = Field(description="the conversation's reply language (id or en): the "
+                                  "language of the customer's last clear message, mixed "
+                                  "messages answered in Indonesian")
+    intent: str | None = Field(description="what the reply is about (null while the bot "
+                                           "asks which intent the customer means)")
+    confidence: float = Field(description="the model's confidence in `intent`, or in its "
+                                          "best intent when `intent` is null")
     route: str | None
+    route_name: str | None = Field(None, description="the route in the customer's words, "
+                                                     "in `lang`")
     steps: list[str]
     kb_article: Article | None = None
-    suggestions: list[Suggestion] = []
-    handoff: bool
+    suggestions: list[Suggestion] = Field([], description=(
+        "buttons to show: clicking one sends its `label` as `text` and its `intent`"))
+    awaiting: list[str] = Field([], description=(
+        "what the bot asked for: [\"choice\"] between the suggestions, or what the route "
+        "needs: \"order\" (the invoice number), \"days\" (since the complaint to the "
+        "seller); empty when it asked nothing"))
+    handoff: bool = Field(description="the conversation is handed over to a CS agent in "
+                                      "live chat")
+    frustrated: bool = Field(False, description="the hand-over is for an angry or fed-up "
+                                                "customer")
     urgent: bool
-    fallback: str | None = None
+    fallback: str | None = Field(None, description="the model's fallback reason for the "
+                                                   "message: null, low_confidence, ambiguous "
+                                                   "or out_of_scope")
+    ranking: list[RankedIntent] = Field(description="the model's top intents for the "
+                                                    "message, as /v1/parse")
+    entities: list[Entity] = Field(description="the entities of the message, as /v1/parse")
+    margin: float = Field(description="the top intent's lead over the second")
 
 
 class RasaParseRequest(BaseModel):

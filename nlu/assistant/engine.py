@@ -11,18 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.artifacts import load_model, read_manifest, resolve_artifact
-from .conversation import ConversationState
 from .responder import load_responder
 
 
 @dataclass(frozen=True)
 class Answer:
     """The whole answer to one message: what the model said, the reply, and the
-    conversation's state after it (to store for the next turn)."""
+    conversation's state after it (to store for the next turn; None for a message
+    answered outside a conversation)."""
 
     prediction: object
     reply: object
-    state: ConversationState
+    state: object
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ class Engine:
         """One :class:`Answer` per text, in order: the batch is predicted in one model call
         and searched in the knowledge base in one call.
 
-        ``states`` holds each message's :class:`ConversationState` (None: each message is
-        a conversation of its own, as in a one-off parse).
+        ``states`` holds each message's :class:`~nlu.assistant.conversation.ConversationState`
+        (None, or a None item: the message is answered on its own, as in a one-off parse).
         """
         predictions = self.model.predict(texts)
         replies = self.responder.respond_many(predictions, states)
@@ -69,6 +69,7 @@ class Engine:
         """One :class:`~nlu.model.prediction.Prediction` per text, in order."""
         return self.model.predict(texts)
 
-    def respond(self, prediction, state=ConversationState()):
-        """``(Reply, new ConversationState)`` for a prediction (see :class:`Responder`)."""
+    def respond(self, prediction, state=None):
+        """``(Reply, new ConversationState)`` for a prediction; without a state, the reply
+        to the message alone and None (see :meth:`Responder.respond`)."""
         return self.responder.respond(prediction, state)

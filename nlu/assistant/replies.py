@@ -1,9 +1,10 @@
 """What the bot says to customers, in both reply languages: reply texts, intent names,
 and reading bilingual texts from the domain's YAML files."""
 
-__all__ = ["Replies", "load_replies", "reply_language", "bilingual", "REPLY_KEYS"]
+__all__ = ["Replies", "load_replies", "reply_language", "bilingual", "REPLY_KEYS",
+           "QUICK_REPLY_KEYS"]
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..data.yamlfile import line_of, read_yaml
 from ..errors import DataError, Problem
@@ -11,8 +12,11 @@ from ..vocabulary import REPLY_LANGUAGES
 
 #: The texts data/replies.yaml must define.
 REPLY_KEYS = ("invoice_chat", "live_chat", "resolution_center", "seller_wait",
-              "seller_escalate", "urgent", "rephrase", "rephrase_suggestions", "handoff",
-              "kb_answer")
+              "seller_escalate", "seller_file_first", "urgent", "rephrase", "clarify", "or",
+              "chosen", "ask_order", "ask_days", "ask_days_order", "order_noted",
+              "order_skipped", "handoff", "frustrated", "handoff_order", "kb_answer")
+#: The quick-reply buttons data/replies.yaml must define: for the order, for the days.
+QUICK_REPLY_KEYS = ("order", "days")
 
 
 def reply_language(lang):
@@ -22,16 +26,29 @@ def reply_language(lang):
 
 @dataclass(frozen=True)
 class Replies:
-    """Reply texts ``{key: {lang: text}}`` and intent names ``{intent: {lang: name}}``."""
+    """Reply texts ``{key: {lang: text}}``, intent names ``{intent: {lang: name}}`` and
+    quick-reply labels ``{key: {lang: [label]}}``."""
 
     texts: dict
     intent_names: dict
+    quick_replies: dict = field(default_factory=dict)
 
     def say(self, key, lang, **values):
         return self.texts[key][lang].format(**values)
 
     def name(self, intent, lang):
         return self.intent_names.get(intent, {}).get(lang, intent)
+
+    def names(self, intent):
+        """The names of ``intent`` in every reply language (what a click may send)."""
+        return tuple(self.intent_names.get(intent, {}).values())
+
+    def options(self, labels, lang):
+        """Labels quoted and joined as a question lists them: “A”, “B” atau “C”."""
+        quoted = [f"“{label}”" for label in labels]
+        if len(quoted) < 2:
+            return "".join(quoted)
+        return f"{', '.join(quoted[:-1])} {self.say('or', lang)} {quoted[-1]}"
 
 
 def load_replies(path):
@@ -43,7 +60,7 @@ def load_replies(path):
         Listing every missing key or language as ``path:line: message``.
     """
     doc, problems = read_yaml(path)
-    texts, names = {}, {}
+    texts, names, quick = {}, {}, {}
     if doc is not None:
         node = doc.get("replies") if isinstance(doc, dict) else None
         if not isinstance(node, dict):
@@ -60,13 +77,21 @@ def load_replies(path):
             if key not in REPLY_KEYS:
                 problems.append(Problem(str(path), line_of(node, key=key),
                                         f"unknown reply {key!r}"))
+        quick_node = doc.get("quick_replies") or {}
+        for key in QUICK_REPLY_KEYS:
+            quick[key], bad = bilingual(quick_node, key, path, f"quick_replies {key!r}",
+                                        kind=list)
+            problems += bad
+        problems += [Problem(str(path), line_of(quick_node, key=key),
+                             f"unknown quick_replies {key!r}")
+                     for key in quick_node if key not in QUICK_REPLY_KEYS]
         intent_node = doc.get("intent_names") or {}
         for intent in intent_node:
             names[intent], bad = bilingual(intent_node, intent, path, f"intent name {intent!r}")
             problems += bad
     if problems:
         raise DataError(problems)
-    return Replies(texts, names)
+    return Replies(texts, names, quick)
 
 
 def bilingual(parent, key, path, what, kind=str):

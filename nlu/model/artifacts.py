@@ -274,10 +274,6 @@ def _is_allowed_class(cls, module):
         return issubclass(cls, np.generic)  # a scalar type (numpy.float64)
     if module.startswith("scipy.sparse."):
         return issubclass(cls, (scipy.sparse.spmatrix, scipy.sparse.sparray))
-    if module == "sklearn._loss._loss":  # the loss an SGD head keeps (plain Cython data)
-        from sklearn._loss._loss import CyLossFunction
-
-        return issubclass(cls, CyLossFunction)
     return issubclass(cls, BaseEstimator)
 
 

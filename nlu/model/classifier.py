@@ -9,7 +9,6 @@ from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.linear_model import SGDClassifier
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
@@ -19,6 +18,10 @@ from .features import make_tfidf
 from .scores import scope_scores
 
 PROFILES = ("accurate", "fast")
+#: The share of in-scope messages each profile may reject on held-out training data.
+#: Chosen on real customers' messages (README, "Choosing the defaults"): the encoder's
+#: features separate the intents well enough that a stricter limit keeps more of them.
+MAX_FALSE_REJECT = {"accurate": 0.02, "fast": 0.04}
 
 
 class IntentClassifier(ClassifierMixin, BaseEstimator):
@@ -36,12 +39,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    head : {"svm", "logistic"}
-        LinearSVC, or logistic regression fitted by SGD (smoother probabilities, which the
-        out-of-scope level reads better on real text).
     C : float
-        Regularization: the SVM's C (default 0.5), or the logistic head's penalty alpha
-        (default 1e-5); None takes the default.
+        Regularization of the LinearSVC.
     cv : int
         Folds for the held-out predictions (fewer when a class has fewer examples).
     oos_label : str
@@ -55,9 +54,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     classes_, temperature_, thresholds_, novel_share_, cv_metrics_
     """
 
-    def __init__(self, head="svm", C=None, cv=5, oos_label=OUT_OF_SCOPE, max_false_reject=0.04,
+    def __init__(self, C=0.5, cv=5, oos_label=OUT_OF_SCOPE, max_false_reject=0.04,
                  random_state=0):
-        self.head = head
         self.C = C
         self.cv = cv
         self.oos_label = oos_label
@@ -65,14 +63,7 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _estimator(self):
-        if self.head == "svm":
-            return LinearSVC(C=0.5 if self.C is None else self.C, random_state=self.random_state)
-        if self.head == "logistic":
-            # Fitted by SGD: as accurate here as lbfgs' LogisticRegression (C=20), six times
-            # faster on the accurate profile's features. C is 1 / (alpha * n_samples).
-            return SGDClassifier(loss="log_loss", alpha=1e-5 if self.C is None else self.C,
-                                 max_iter=100, tol=1e-4, random_state=self.random_state)
-        raise ValueError(f"unknown head {self.head!r} (expected 'svm' or 'logistic')")
+        return LinearSVC(C=self.C, random_state=self.random_state)
 
     def fit(self, X, y):
         y = np.asarray(y, dtype=object)
@@ -162,15 +153,15 @@ def _cv_metrics(proba, classes, y, oos_label, thresholds):
     return {"n_examples": int(len(y)), **scope_scores(expected, answered, best)}
 
 
-def make_pipeline(profile="accurate", embedding_model=None, head=None, C=None, random_state=0):
+def make_pipeline(profile="accurate", embedding_model=None, random_state=0):
     """Build the unfitted classifier Pipeline for a profile.
 
-    ``fast``: TF-IDF word and char n-grams -> :class:`IntentClassifier` (SVM head).
+    ``fast``: TF-IDF word and char n-grams -> :class:`IntentClassifier`.
     ``accurate``: the same TF-IDF concatenated with multilingual-e5-small sentence
     embeddings (:class:`~nlu.model.e5.E5Embedder`, no torch), or with the
     sentence-transformers model ``embedding_model`` when one is given
-    (:class:`~nlu.model.embeddings.SentenceEmbedder`), into a logistic-regression head.
-    ``head`` overrides the profile's head (``svm`` or ``logistic``).
+    (:class:`~nlu.model.embeddings.SentenceEmbedder`), into the same classifier with a
+    stricter limit on rejected in-scope messages (:data:`MAX_FALSE_REJECT`).
     """
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r} (expected one of {', '.join(PROFILES)})")
@@ -185,6 +176,6 @@ def make_pipeline(profile="accurate", embedding_model=None, head=None, C=None, r
 
             embedder = SentenceEmbedder(embedding_model)
         features = FeatureUnion([("tfidf", features), ("embedding", embedder)])
-    head = head or ("logistic" if profile == "accurate" else "svm")
-    classifier = IntentClassifier(head=head, C=C, random_state=random_state)
+    classifier = IntentClassifier(max_false_reject=MAX_FALSE_REJECT[profile],
+                                  random_state=random_state)
     return Pipeline([("features", features), ("classifier", classifier)])

@@ -114,7 +114,7 @@ class NLUModel:
         )
 
 
-def train(dataset, profile="accurate", embedding_model=None, head=None, C=None, random_state=0):
+def train(dataset, profile="accurate", embedding_model=None, random_state=0):
     """Fit a model on a :class:`~nlu.data.dataset.Dataset`.
 
     Out-of-scope examples become their own class; the confidence threshold and
@@ -132,8 +132,7 @@ def train(dataset, profile="accurate", embedding_model=None, head=None, C=None, 
     if embedding_model is not None and Path(embedding_model).expanduser().is_dir():
         # A directory is recorded absolute, so the artifact loads from anywhere.
         embedding_model = str(Path(embedding_model).expanduser().resolve())
-    pipeline = make_pipeline(profile, embedding_model, head=head, C=C,
-                             random_state=random_state)
+    pipeline = make_pipeline(profile, embedding_model, random_state=random_state)
     started = time.perf_counter()
     pipeline.fit(dataset.texts, np.asarray(labels, dtype=object))
     seconds = time.perf_counter() - started

@@ -48,12 +48,20 @@ class LanguageDetector:
         self.default = default
 
     def __call__(self, text):
-        indonesian, english = _word_lists()
-        tokens = tokenize(text)
-        n_id = sum(t in indonesian for t in tokens)
-        n_en = sum(t in english for t in tokens)
+        n_id, n_en = self.markers(text)
         if n_id == 0 and n_en == 0:
             return self.default
         if min(n_id, n_en) / (n_id + n_en) >= self.min_share:
             return "mixed"
         return "id" if n_id > n_en else "en"
+
+    def markers(self, text):
+        """``(Indonesian, English)``: how many marker words of each language ``text`` has,
+        the evidence behind its language (a conversation keeps its language on little).
+
+        >>> LanguageDetector().markers("ok")
+        (0, 1)
+        """
+        indonesian, english = _word_lists()
+        tokens = tokenize(text)
+        return sum(t in indonesian for t in tokens), sum(t in english for t in tokens)

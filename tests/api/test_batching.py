@@ -219,7 +219,7 @@ def test_readiness_fails_when_the_batcher_has_given_up(client):
     finally:
         state.batcher.failure = None
     assert response.status_code == 503
-    assert "has stopped: the batching task died 6 times" in response.json()["detail"]
+    assert "has stopped: the batching task died 6 times" in response.json()["model"]
     assert parse.status_code == 503
 
 

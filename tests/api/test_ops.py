@@ -38,8 +38,9 @@ def test_model_manifest(client):
     assert len(intents) == 16
     assert ROUTES.items() <= intents.items()
     assert set(body["labels"]) == set(intents)
-    assert set(body["thresholds"]) == {"threshold", "margin"}
+    assert set(body["thresholds"]) == {"threshold", "margin", "out_of_scope"}
     assert 0.0 < body["thresholds"]["threshold"] < 1.0
+    assert 0.5 <= body["thresholds"]["out_of_scope"] <= 1.01
     assert body["metrics"] and all(isinstance(v, (int, float, dict, list))
                                    for v in body["metrics"].values())
 

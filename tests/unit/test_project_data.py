@@ -8,8 +8,10 @@ from nlu.assistant.knowledge import load_knowledge_base
 from nlu.assistant.replies import load_replies
 from nlu.assistant.responder import load_responder
 from nlu.assistant.router import load_router
+from nlu.assistant.slots import load_answer_reader
 from nlu.data.readers import load_dataset
 from nlu.errors import DataError
+from nlu.text.entities import extract_entities
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 # ../shared/spec/taxonomy.md
@@ -111,3 +113,13 @@ def test_an_answer_intent_without_an_article_is_refused(tmp_path):
     messages = [p.message for p in error.value.problems]
     assert "no article for intent 'store_hours', which is routed to 'answer'" in messages
     assert "intent_names: no name for 'store_hours'" in messages
+
+
+def test_every_quick_reply_button_is_understood_as_the_answer_it_gives():
+    replies, reader = load_replies(DATA / "replies.yaml"), load_answer_reader()
+    for lang in ("id", "en"):
+        for label in replies.quick_replies["order"][lang]:
+            assert reader.read(label, (), ("order",)).skipped, label
+        days = [reader.read(label, extract_entities(label), ("days",))
+                for label in replies.quick_replies["days"][lang]]
+        assert days[0].filed is False and [a.days for a in days[1:]] == [1, 2, 3], lang

@@ -6,7 +6,6 @@ import pytest
 
 from nlu.assistant.router import load_router
 from nlu.errors import DataError
-from nlu.text.entities import Entity
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 ROUTES = {"item_not_received": "invoice_chat", "seller_unresponsive": "resolution_center",
@@ -20,12 +19,8 @@ def router():
     return load_router(DATA / "routes.yaml", ROUTES)
 
 
-def days(n):
-    return Entity("duration", n, 0, 6)
-
-
 def test_intent_goes_to_its_route_with_steps_in_the_customer_language(router):
-    decision = router.route("item_not_received", (), "en")
+    decision = router.route("item_not_received", "en")
     assert decision.route == "invoice_chat"
     assert decision.steps[0] == "Open Transaksi at the bottom right of the app."
     assert decision.steps[1] == "Find the order with the problem."
@@ -33,21 +28,27 @@ def test_intent_goes_to_its_route_with_steps_in_the_customer_language(router):
 
 
 def test_mixed_messages_get_indonesian_steps(router):
-    assert router.route("item_not_received", (), "mixed").steps[0] == \
+    assert router.route("item_not_received", "mixed").steps[0] == \
         "Buka menu Transaksi di kanan bawah aplikasi."
 
 
 def test_invoice_number_is_echoed_in_the_invoice_chat_steps(router):
-    invoice = Entity("invoice", INVOICE, 0, len(INVOICE))
-    decision = router.route("item_not_received", (invoice,), "id")
+    decision = router.route("item_not_received", "id", invoice=INVOICE)
     assert decision.steps[1] == f"Cari pesanan {INVOICE}."
     assert decision.invoice == INVOICE
     assert INVOICE in decision.reason
 
 
+def test_without_an_invoice_the_resi_names_the_order(router):
+    assert router.route("item_not_received", "en", resi="JP1234567890").steps[1] == \
+        "Find the order with tracking number JP1234567890."
+    assert router.route("item_not_received", "id", invoice=INVOICE,
+                        resi="JP1234567890").steps[1] == f"Cari pesanan {INVOICE}."
+
+
 @pytest.mark.parametrize("n", [3, 4, 7, 14])
 def test_seller_silent_for_three_days_or_more_goes_to_minta_bantuan(router, n):
-    decision = router.route("seller_unresponsive", (days(n),), "id")
+    decision = router.route("seller_unresponsive", "id", days=n)
     assert decision.route == "resolution_center"
     assert decision.escalate and decision.wait_days is None
     assert any("Minta Bantuan" in step for step in decision.steps)
@@ -56,41 +57,55 @@ def test_seller_silent_for_three_days_or_more_goes_to_minta_bantuan(router, n):
 
 @pytest.mark.parametrize("n, remaining", [(1, 2), (2, 1), (2.5, 1), (0.5, 3)])
 def test_seller_silent_for_less_waits_the_remaining_days(router, n, remaining):
-    decision = router.route("seller_unresponsive", (days(n),), "en")
+    decision = router.route("seller_unresponsive", "en", days=n, complaint=True)
     assert decision.route == "resolution_center"
     assert decision.wait_days == remaining and not decision.escalate
     assert f"{remaining} more day(s)" in decision.reason
+    # The steps follow the complaint filed, they do not file one again.
+    assert decision.steps[1] == ("Open the complaint's details in the Resolution Center to "
+                                 "see the seller's response.")
+    assert not any("Ajukan Komplain" in step for step in decision.steps)
+
+
+@pytest.mark.parametrize("days", [None, 1, 5])
+def test_no_complaint_filed_yet_files_one_first(router, days):
+    decision = router.route("seller_unresponsive", "id", days=days, complaint=False)
+    assert decision.file_first and not decision.escalate and decision.wait_days is None
+    assert decision.steps[1] == "Ketuk ikon titik tiga, lalu pilih Ajukan Komplain."
 
 
 def test_seller_unresponsive_without_a_duration_gets_the_complaint_steps(router):
-    decision = router.route("seller_unresponsive", (), "en")
-    assert decision.wait_days is None and not decision.escalate
+    decision = router.route("seller_unresponsive", "en")
+    assert decision.wait_days is None and not decision.escalate and not decision.file_first
     assert decision.steps[1].startswith("Tap the three dots, then choose Ajukan Komplain")
-
-
-def test_the_longest_duration_counts(router):
-    assert router.route("seller_unresponsive", (days(1), days(4)), "id").escalate
 
 
 @pytest.mark.parametrize("intent, urgent", [("payment_issue", True), ("account_security", True),
                                             ("voucher_promo", False)])
 def test_payment_and_account_security_are_urgent(router, intent, urgent):
-    decision = router.route(intent, (), "id")
+    decision = router.route(intent, "id")
     assert decision.route == "live_chat" and decision.urgent is urgent
 
 
 def test_no_intent_has_no_route(router):
-    assert router.route(None, (), "id") is None
+    assert router.route(None, "id") is None
+
+
+def test_routes_have_customer_names_and_small_talk_is_declared(router):
+    assert router.name("live_chat", "id") == "Live chat Tokopedia Care"
+    assert router.name("invoice_chat", "en") == "Chat with CS from your order's invoice"
+    assert router.small_talk == {"greeting", "thanks_goodbye"}
 
 
 def test_a_route_file_missing_a_language_is_refused(tmp_path):
     text = (DATA / "routes.yaml").read_text(encoding="utf-8")
-    broken = text.replace('    name: {id: "Chat dari invoice", en: "Invoice chat"}',
-                          '    name: {id: "Chat dari invoice"}')
+    name = ('    name: {id: "Chat CS lewat invoice pesanan", '
+            'en: "Chat with CS from your order\'s invoice"}')
+    broken = text.replace(name, '    name: {id: "Chat CS lewat invoice pesanan"}')
     path = tmp_path / "routes.yaml"
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(DataError) as error:
         load_router(path, ROUTES)
-    line = broken.splitlines().index('    name: {id: "Chat dari invoice"}') + 1
+    line = broken.splitlines().index('    name: {id: "Chat CS lewat invoice pesanan"}') + 1
     assert [str(p) for p in error.value.problems] == [
         f"{path}:{line}: route 'invoice_chat' name: missing or empty 'en' text"]

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from nlu.model.classifier import IntentClassifier, make_pipeline
+from nlu.model.classifier import MAX_FALSE_REJECT, IntentClassifier, make_pipeline
 from nlu.model.fallback import Thresholds
 from nlu.model.features import make_tfidf
 from nlu.vocabulary import OUT_OF_SCOPE
@@ -33,7 +33,7 @@ def fitted_pipeline(texts_labels):
 
 def test_init_only_stores_parameters():
     classifier = IntentClassifier(C=2.0, cv=3, max_false_reject=0.1, random_state=7)
-    assert classifier.get_params() == {"head": "svm", "C": 2.0, "cv": 3,
+    assert classifier.get_params() == {"C": 2.0, "cv": 3,
                                        "oos_label": OUT_OF_SCOPE, "max_false_reject": 0.1,
                                        "random_state": 7}
     assert not any(name.endswith("_") for name in vars(classifier))
@@ -53,11 +53,12 @@ def test_clone_of_a_fitted_classifier_is_unfitted(features, texts_labels):
 
 
 def test_clone_fast_pipeline(fitted_pipeline, texts_labels):
-    pipeline = make_pipeline("fast", C=3.0, random_state=4)
+    pipeline = make_pipeline("fast", random_state=4).set_params(classifier__C=3.0)
     copy = clone(pipeline)
     assert isinstance(copy, Pipeline)
     assert copy.get_params()["classifier__C"] == 3.0
     assert copy.get_params()["classifier__random_state"] == 4
+    assert copy.get_params()["classifier__max_false_reject"] == MAX_FALSE_REJECT["fast"]
     with pytest.raises(NotFittedError):
         clone(fitted_pipeline).predict(texts_labels[0][:2])
 
@@ -172,10 +173,3 @@ def test_thin_out_of_scope_data_counts_as_novel_rich_data_does_not(texts_labels)
     assert novel_share(["a"] * 10 + [OUT_OF_SCOPE] * 60, OUT_OF_SCOPE) == 0.0
 
 
-def test_logistic_head_is_a_choice(texts_labels, features):
-    _, labels = texts_labels
-    logistic = IntentClassifier(head="logistic", cv=3).fit(features, labels)
-    assert logistic.model_.loss == "log_loss"
-    assert logistic.predict_proba(features).shape == (len(labels), len(logistic.classes_))
-    with pytest.raises(ValueError, match="unknown head 'tree'"):
-        IntentClassifier(head="tree").fit(features, labels)

@@ -49,7 +49,7 @@ def test_the_engine_is_never_pickled_and_the_encoder_is_recorded(embedder):
 
 def test_a_model_trained_with_another_encoder_version_refuses_to_load(tiny_dataset, tmp_path,
                                                                       monkeypatch):
-    model = train(tiny_dataset, profile="accurate", head="svm")
+    model = train(tiny_dataset, profile="accurate")
     assert model.embedding_model == f"{E5_ENCODER}/original"
     path = save_model(model, tmp_path / "accurate")
     assert load_model(path).predict(["batalin pesanan dong"])[0].intent == "cancel_order"
@@ -67,7 +67,7 @@ def test_a_missing_package_is_a_clear_error(monkeypatch):
 
 
 def test_the_accurate_profile_never_imports_torch(tiny_dataset, tmp_path):
-    path = save_model(train(tiny_dataset, profile="accurate", head="svm"), tmp_path / "m")
+    path = save_model(train(tiny_dataset, profile="accurate"), tmp_path / "m")
     script = ("import sys; from nlu import load_model; "
               f"m = load_model({str(path)!r}); m.predict(['halo kak']); "
               "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)")

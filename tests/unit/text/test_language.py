@@ -75,3 +75,10 @@ def test_loanwords_do_not_make_an_indonesian_message_mixed(detect, text):
 def test_loanwords_mark_neither_language(detect):
     assert detect("login refund voucher") == "id"  # no marker word: the default
     assert detect("I cannot login to my account") == "en"
+
+
+def test_markers_count_the_evidence_of_each_language():
+    detect = LanguageDetector()
+    assert detect.markers("paket saya belum sampai") == (4, 0)
+    assert detect.markers("where is my package") == (0, 4)
+    assert detect.markers("INV/20261103/MPL/3456789012 😡") == (0, 0)
