@@ -4,17 +4,20 @@ import json
 import logging
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from nlu.assistant.engine import Engine
 from nlu.errors import NLUError
 from nlu.feedback.store import Store
 from nlu.text.privacy import mask_text
+from nlu.vocabulary import OUT_OF_SCOPE
 
 from . import api, feedback, ops, page, rasa, review
 from .engine import Batcher, prepare
@@ -22,10 +25,13 @@ from .errors import library_error
 from .metrics import Metrics
 from .recorder import Recorder
 from .schemas import ErrorResponse
+from .security import SecurityHeaders
 from .settings import Settings, get_settings
 
 access_log = logging.getLogger("nlu.access")
 error_log = logging.getLogger("nlu.serve")
+#: The pages' scripts, styles and images, served at /static (the pages' CSP allows no other).
+STATIC_DIR = Path(__file__).parent / "static"
 
 DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplace.
 
@@ -46,6 +52,8 @@ class ServerState:
     batcher: Batcher
     recorder: Recorder
     metrics: Metrics
+    #: What the review routes read once and keep while it does not change (training data).
+    review_cache: dict = field(default_factory=dict)
 
 
 def create_app(settings=None):
@@ -78,6 +86,7 @@ def create_app(settings=None):
                                                       "the body is not valid JSON or UTF-8"}})
     for module in (api, feedback, rasa, review, ops, page):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -85,12 +94,16 @@ def create_app(settings=None):
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
+    app.add_middleware(SecurityHeaders, csp_exempt=(app.docs_url, app.redoc_url,
+                                                    app.swagger_ui_oauth2_redirect_url))
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 
 
-# Fields that take an intent id: the schema lists the served model's intents.
-_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"))
+# Fields that take an intent id: the schema lists the served model's intents (and the
+# other words each accepts).
+_INTENT_FIELDS = (("FeedbackRequest", "correct_intent", (OUT_OF_SCOPE,)),
+                  ("Decision", "label", ()), ("BulkDecision", "label", ()))
 
 
 def _openapi_with_intents(app):
@@ -103,11 +116,11 @@ def _openapi_with_intents(app):
     state = getattr(app.state, "nlu", None)
     if state is not None:
         components = schema.get("components", {}).get("schemas", {})
-        for model, field in _INTENT_FIELDS:
-            prop = components.get(model, {}).get("properties", {}).get(field, {})
+        for model, name, extra in _INTENT_FIELDS:
+            prop = components.get(model, {}).get("properties", {}).get(name, {})
             for option in prop.get("anyOf", [prop]):
                 if option.get("type") == "string":
-                    option["enum"] = list(state.engine.model.labels)
+                    option["enum"] = list(state.engine.model.labels) + list(extra)
     return schema
 
 
