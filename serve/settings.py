@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(1800, ge=1)
     migrate_on_start: bool = True
     access_log: bool = True
+    #: The training data the review insights check (too few or too similar examples).
+    training_data: Path = Path("data/intents_id.yaml")
+    #: Share of messages two reviewers decide blind, for agreement (Cohen's kappa).
+    review_double_rate: float = Field(0.1, ge=0, le=1)
 
     def model_post_init(self, _context):
         for name in ("cors_origins", "api_keys"):
