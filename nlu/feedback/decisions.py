@@ -36,14 +36,15 @@ def record_decision(connection, message_id, label, reviewer, *, model_version=No
     UnknownMessage
     """
     now = utcnow()
+    prediction = _lock(connection, message_id)
     try:
-        # Written first: on SQLite this takes the write lock before anything is read.
         decision_id = connection.execute(insert(decisions).values(
             message_id=message_id, reviewer=reviewer, label=label, created_at=now,
             model_version=model_version, resolves=resolve)).inserted_primary_key[0]
     except IntegrityError:
         raise UnknownMessage(f"unknown message_id {message_id!r}") from None
-    prediction = _lock(connection, message_id)
+    # What counted before is read now, after the write: on SQLite the insert took the one
+    # write lock, on PostgreSQL the prediction's row lock is held.
     current = connection.execute(select(reviews.c.label).where(
         reviews.c.message_id == message_id)).first()
     previous = current.label if current is not None else prediction.intent
@@ -114,7 +115,9 @@ def standing_labels(connection, message_ids):
 def _lock(connection, message_id):
     """The prediction, locked for the rest of the transaction on PostgreSQL, so that two
     reviewers deciding at once both see each other's decision when ``reviews`` is
-    rewritten (SQLite has only one writer at a time)."""
+    rewritten (SQLite has only one writer at a time). Taken before anything is written:
+    the foreign key check of an insert share-locks the row, and two transactions holding
+    that lock would each wait for the other's."""
     prediction = connection.execute(
         select(predictions.c.intent, predictions.c.sample)
         .where(predictions.c.message_id == message_id).with_for_update()).first()
