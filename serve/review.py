@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from nlu.data.readers import load_dataset
 from nlu.feedback.exports import REVIEW_EXPORT_FORMATS, export_reviewed
+from nlu.feedback.grouping import TextCache
 from nlu.feedback.insights import insights as review_insights
 from nlu.feedback.insights import summary, training_report
 from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
@@ -33,8 +34,10 @@ MAX_BULK = 2000
 
 def _queue(state):
     engine, settings = state.engine, state.settings
+    texts = state.review_cache.setdefault("texts", TextCache())
     return ReviewQueue(state.store, engine.model.labels, engine.model.intent_routes,
-                       double_rate=settings.review_double_rate, model_version=engine.version)
+                       double_rate=settings.review_double_rate, model_version=engine.version,
+                       texts=texts)
 
 
 def _iso_date(value):

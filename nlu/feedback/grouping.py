@@ -6,7 +6,7 @@ n-gram vectors are close (cosine at least ``threshold``) and the model's top gue
 same for both. Only messages of the same review status are grouped together.
 """
 
-__all__ = ["Group", "group_messages", "NEAR_DUPLICATE_COSINE"]
+__all__ = ["Group", "TextCache", "group_messages", "NEAR_DUPLICATE_COSINE"]
 
 from dataclasses import dataclass, field
 
@@ -41,8 +41,52 @@ class Group:
         return len(self.members)
 
 
-def group_messages(rows, threshold=NEAR_DUPLICATE_COSINE, normalize=None):
-    """Group ``rows`` (dicts with ``text``, ``status``, ``top_intent``; newest first).
+class TextCache:
+    """Normalized forms and character n-gram vectors of texts, kept from one read of the
+    queue to the next (a server keeps one: from one read to the next, the queue's texts
+    change little, and working them out is most of a read's time).
+
+    Vectors are hashed (no vocabulary to fit, so a text's vector never depends on the
+    others'), with sublinear term frequencies, L2-normalized. At most ``size`` texts are
+    kept; then it starts again.
+    """
+
+    def __init__(self, normalize=None, size=50_000):
+        self.normalize = normalize or Normalizer()
+        self.size = size
+        self._keys, self._vectors = {}, {}
+
+    def key(self, text):
+        """``text`` normalized (the same for near-identical spellings)."""
+        key = self._keys.get(text)
+        if key is None:
+            if len(self._keys) >= self.size:
+                self._keys = {}
+            key = self._keys[text] = self.normalize(text)
+        return key
+
+    def vectors(self, keys):
+        """A sparse matrix: one row per normalized text of ``keys``."""
+        from scipy.sparse import vstack
+        from sklearn.feature_extraction.text import HashingVectorizer
+        from sklearn.preprocessing import normalize
+
+        missing = [k for k in dict.fromkeys(keys) if k not in self._vectors]
+        if missing:
+            if len(self._vectors) + len(missing) > self.size:
+                self._vectors = {}
+            counts = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), norm=None,
+                                       alternate_sign=False, n_features=2 ** 20,
+                                       dtype=np.float32).transform(missing)
+            counts.data = 1.0 + np.log(counts.data)
+            rows = normalize(counts)
+            self._vectors.update((k, rows[i]) for i, k in enumerate(missing))
+        return vstack([self._vectors[k] for k in keys], format="csr")
+
+
+def group_messages(rows, threshold=NEAR_DUPLICATE_COSINE, cache=None):
+    """Group ``rows`` (dicts with ``text``, ``status``, ``top_intent``; newest first),
+    with ``cache`` (a :class:`TextCache`, a new one if None).
 
     Returns the groups in the order of their newest member.
 
@@ -55,11 +99,11 @@ def group_messages(rows, threshold=NEAR_DUPLICATE_COSINE, normalize=None):
     >>> [g.message_ids for g in group_messages(rows)]
     [['a', 'b'], ['c']]
     """
-    normalize = normalize or Normalizer()
+    cache = cache or TextCache()
     position = {id(row): index for index, row in enumerate(rows)}
     exact, keys = {}, []
     for row in rows:
-        key = (row["status"], normalize(row["text"]))
+        key = (row["status"], cache.key(row["text"]))
         if key not in exact:
             exact[key] = Group()
             keys.append(key)
@@ -69,10 +113,10 @@ def group_messages(rows, threshold=NEAR_DUPLICATE_COSINE, normalize=None):
     blocks = {}
     for index, (key, group) in enumerate(zip(keys, groups)):
         blocks.setdefault((key[0], group.representative["top_intent"]), []).append(index)
-    texts = [key[1] for key in keys]
     for indices in blocks.values():
         if len(indices) > 1:
-            for a, b in _close_pairs([texts[i] for i in indices], threshold):
+            vectors = cache.vectors([keys[i][1] for i in indices])
+            for a, b in _close_pairs(vectors, threshold):
                 _union(parent, indices[a], indices[b])
     merged = {}
     for index, group in enumerate(groups):
@@ -85,17 +129,8 @@ def group_messages(rows, threshold=NEAR_DUPLICATE_COSINE, normalize=None):
     return sorted(result, key=lambda g: position[id(g.representative)])
 
 
-def _close_pairs(texts, threshold):
-    """Index pairs ``(i, j)``, i < j, of texts whose char n-gram cosine >= threshold."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    try:
-        # No idf: weights fitted on a handful of messages would make the cosine depend on
-        # which other messages are in the queue.
-        vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True,
-                                  use_idf=False).fit_transform(texts)
-    except ValueError:  # only empty texts: nothing to compare
-        return []
+def _close_pairs(vectors, threshold):
+    """Index pairs ``(i, j)``, i < j, of rows whose cosine is at least ``threshold``."""
     pairs = []
     # Row blocks keep the similarity matrix small whatever the number of messages.
     for start in range(0, vectors.shape[0], _BLOCK_ROWS):

@@ -17,11 +17,10 @@ from sqlalchemy import and_, case, exists, false, func, or_, select
 
 from ..data.dataset import Dataset, Example
 from ..errors import Problem, UnknownMessage
-from ..text.normalize import Normalizer
 from ..vocabulary import NONE, OUT_OF_SCOPE
 from . import decisions as history_
 from .agreement import agreement
-from .grouping import group_messages
+from .grouping import TextCache, group_messages
 from .insights import summary
 from .priorities import order_groups
 from .records import check_label
@@ -64,10 +63,12 @@ class ReviewQueue:
         The model serving now, recorded with each decision.
     scan_limit : int
         At most this many matching messages (the newest) are grouped and ordered.
+    texts : TextCache or None
+        Normalized texts and their vectors, kept between reads (a new one if None).
     """
 
     def __init__(self, store, labels, intent_routes, low_margin=0.2, sample_rate=0.05,
-                 double_rate=0.1, model_version=None, scan_limit=5000):
+                 double_rate=0.1, model_version=None, scan_limit=5000, texts=None):
         self.store = store
         self.labels = frozenset(labels)
         self.intent_routes = dict(intent_routes)
@@ -76,6 +77,7 @@ class ReviewQueue:
         self.double_rate = double_rate
         self.model_version = model_version
         self.scan_limit = scan_limit
+        self.texts = texts or TextCache()
 
     def is_double(self, sample):
         """Whether a prediction (its uniform ``sample`` draw) is reviewed twice, blind.
@@ -135,7 +137,8 @@ class ReviewQueue:
             rows = [self._row(r) for r in connection.execute(query).mappings()]
             truncated = len(rows) > self.scan_limit
             rows = rows[:self.scan_limit]
-            ordered = order_groups(group_messages(rows), self.low_margin, self.sample_rate)
+            ordered = order_groups(group_messages(rows, cache=self.texts), self.low_margin,
+                                   self.sample_rate)
             page = ordered[offset:offset + limit]
             ids = [i for group, *_ in page for i in group.message_ids]
             notes = _feedback(connection, ids)
@@ -356,7 +359,6 @@ class ReviewQueue:
         Messages whose reviewers disagree are held back until the disagreement is
         resolved; each is listed in the dataset's ``warnings``.
         """
-        normalize = Normalizer()
         latest, held = {}, []
         for row in self.reviewed():
             if row["disagreement"]:
@@ -364,7 +366,7 @@ class ReviewQueue:
                                     f"({row['text']!r}) held back: its reviewers disagree",
                                     "warning"))
             else:
-                latest[normalize(row["text"])] = row
+                latest[self.texts.key(row["text"])] = row
         examples = tuple(Example(r["text"], r["label"], r["lang"], None, "review", None,
                                  origin="review")
                          for key, r in latest.items() if key)

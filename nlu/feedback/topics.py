@@ -1,9 +1,9 @@
 """Out-of-scope topics that keep coming back: clusters of the messages the bot rejected.
 
 Messages are grouped by word TF-IDF (after normalization; the stored texts are masked):
-each message joins the first topic whose centre it is close to (cosine at least
-``threshold``), or starts a new one, the most repeated texts first. A topic is named by
-its heaviest words; it "recurs" when its messages came on more than one day.
+the most repeated texts first, each joins the topic of the closest text placed before it
+when their cosine is at least ``threshold``, or starts a new topic. A topic is named by
+the heaviest words of its texts; it "recurs" when its messages came on more than one day.
 """
 
 __all__ = ["recurring_topics"]
@@ -21,8 +21,9 @@ it what how can do please phone email nik card account invoice url 0
 """.split())
 
 
-def recurring_topics(rows, threshold=0.35, limit=10, min_messages=2):
-    """Topics of rejected messages: ``rows`` are dicts with ``text`` and ``created_at``.
+def recurring_topics(rows, threshold=0.35, limit=10, min_messages=2, max_texts=2000):
+    """Topics of rejected messages: ``rows`` are dicts with ``text`` and ``created_at``;
+    the ``max_texts`` most repeated distinct texts are clustered.
 
     Returns ``[{"name", "messages", "days", "recurring", "first_seen", "last_seen",
     "examples"}]``: topics of at least ``min_messages`` messages, recurring ones first,
@@ -38,7 +39,7 @@ def recurring_topics(rows, threshold=0.35, limit=10, min_messages=2):
             texts.setdefault(key, []).append(row)
     if not texts:
         return []
-    keys = sorted(texts, key=lambda k: -len(texts[k]))
+    keys = sorted(texts, key=lambda k: -len(texts[k]))[:max_texts]
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=5000,
                                  token_pattern=r"(?u)\b[^\W\d_]{2,}\b",
                                  stop_words=list(_FILLERS))
@@ -47,29 +48,24 @@ def recurring_topics(rows, threshold=0.35, limit=10, min_messages=2):
     except ValueError:  # nothing but fillers
         return []
     weights = np.array([len(texts[k]) for k in keys], dtype=np.float32)
-    # Topic centres (weighted sums of their messages' vectors), grown as topics appear.
-    centres = np.zeros((16, vectors.shape[1]), dtype=np.float32)
-    members = []
+    similarity = (vectors @ vectors.T).toarray()
+    empty = np.diff(vectors.indptr) == 0
+    topic_of, members = np.full(len(keys), -1), []
     for index in range(len(keys)):
-        row = vectors[index]
-        if row.nnz == 0:
+        if empty[index]:
             continue
-        if members:
-            current = centres[:len(members)]
-            scores = (row @ current.T).ravel() / np.maximum(
-                np.linalg.norm(current, axis=1), 1e-12)
-            best = int(np.argmax(scores))
-            if scores[best] >= threshold:
-                centres[best] += weights[index] * row.toarray().ravel()
-                members[best].append(index)
-                continue
-        if len(members) == len(centres):
-            centres = np.vstack([centres, np.zeros_like(centres)])
-        centres[len(members)] = weights[index] * row.toarray().ravel()
-        members.append([index])
+        scores = np.where(topic_of[:index] >= 0, similarity[index, :index], -1.0)
+        best = int(np.argmax(scores)) if index else 0
+        if index and scores[best] >= threshold:
+            topic_of[index] = topic_of[best]
+            members[topic_of[best]].append(index)
+        else:
+            topic_of[index] = len(members)
+            members.append([index])
     terms = vectorizer.get_feature_names_out()
     topics = []
-    for centre, indices in zip(centres[:len(members)], members):
+    for indices in members:
+        centre = np.asarray(weights[indices] @ vectors[indices].toarray()).ravel()
         messages = [m for i in indices for m in texts[keys[i]]]
         if len(messages) < min_messages:
             continue
