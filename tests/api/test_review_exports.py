@@ -7,7 +7,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from nlu import load_dataset
@@ -19,12 +18,10 @@ from .reviewing import (  # noqa: F401  (fixtures)
     DATA,
     admin,
     decide,
-    feedback,
     messages,
     parse,
     picks,
     unsampled,
-    wait_for_queue,
 )
 
 TRAIN = DATA / "intents_id.yaml"
@@ -237,21 +234,3 @@ def _assert_nothing_stored(path):
     assert texts["chat"] in ("nik [NIK], akun diblokir", "wa [PHONE] ya kak")
     assert comment == ("tolong telp [PHONE], [PHONE], [PHONE], [EMAIL], [NIK], [ACCOUNT], "
                        "[CARD] INV/20261103/MPL/3456789012")
-
-
-def test_a_model_trained_without_routes_takes_review_decisions(make_client, tiny_dataset,
-                                                               tmp_path):
-    """A model trained from a CSV (no route declared) still knows its intents: a lead's
-    decision is checked against them, not against routes it does not have."""
-    from nlu import save_model, train
-    from nlu.data.writers import export_dataset
-
-    export_dataset(tiny_dataset, tmp_path / "tiny.csv", "csv")
-    routeless = train(load_dataset(tmp_path / "tiny.csv"), profile="fast")
-    assert routeless.intent_routes == {}
-    client = make_client(model_dir=save_model(routeless, tmp_path / "routeless"))
-    message_id = parse(client, "batalin pesanan dong")["message_id"]
-    response = decide(client, message_id, "cancel_order")
-    assert response.status_code == 200, response.text
-    assert response.json()["label"] == "cancel_order"
-    assert decide(client, message_id, "buy_pizza").status_code == 422
