@@ -52,7 +52,8 @@ class ServerState:
     batcher: Batcher
     recorder: Recorder
     metrics: Metrics
-    #: What the review routes read once and keep while it does not change (training data).
+    #: What the review routes work out once and keep: the training data's report (while
+    #: the file does not change), normalized texts and their vectors (TextCache).
     review_cache: dict = field(default_factory=dict)
 
 

@@ -13,6 +13,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "form-action 'self'; frame-ancestors 'none'")
 _ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
            (b"referrer-policy", b"no-referrer"))
+_CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 
 
 class SecurityHeaders:
@@ -36,14 +37,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers += [h for h in _ALWAYS if h[0] not in present]
-                html = any(name.lower() == b"content-type" and value.startswith(b"text/html")
-                           for name, value in headers)
-                if html and not exempt:
-                    headers.append((b"content-security-policy",
-                                    CONTENT_SECURITY_POLICY.encode()))
+                headers = [*message.get("headers", ()), *_ALWAYS]
+                if not exempt and any(name == b"content-type" and value.startswith(b"text/html")
+                                      for name, value in headers):
+                    headers.append(_CSP)
                 message = {**message, "headers": headers}
             await send(message)
 
