@@ -9,8 +9,11 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
     ├── ArtifactError             a model artifact is missing, corrupt or cannot be written
     │   └── IncompatibleArtifactError
     ├── EmbeddingModelError       the sentence encoder cannot be found or loaded
+    ├── InvalidName               a name that is reserved or unusable (a lead's)
     ├── NotFound                  no such stored record
-    │   └── UnknownMessage        no prediction with this message id
+    │   ├── UnknownMessage        no prediction with this message id
+    │   ├── UnknownLead           no lead with this name
+    │   └── NothingToUndo         the reviewer has no standing decision on the message
     ├── Conflict                  the record exists already (a lead's name)
     ├── StoreError                the database cannot be opened, migrated, read or written
     │   └── RecordRejected        the database refused one record (the others are stored)
@@ -25,9 +28,10 @@ statuses in one table (``training/cli.py``, ``serve/errors.py``).
 
 __all__ = [
     "NLUError", "DataError", "Problem", "UnknownLabel", "ArtifactError",
-    "IncompatibleArtifactError", "EmbeddingModelError", "NotFound", "UnknownMessage",
-    "Conflict", "StoreError", "RecordRejected", "OutputError", "ConfigError", "StartupError",
-    "Unavailable", "TooLarge", "RateLimited", "ClusterError",
+    "IncompatibleArtifactError", "EmbeddingModelError", "InvalidName", "NotFound",
+    "UnknownMessage", "UnknownLead", "NothingToUndo", "Conflict", "StoreError",
+    "RecordRejected", "OutputError", "ConfigError", "StartupError", "Unavailable", "TooLarge",
+    "RateLimited", "ClusterError",
 ]
 
 from dataclasses import dataclass
@@ -77,12 +81,24 @@ class EmbeddingModelError(NLUError):
     """The sentence-embedding model cannot be found or loaded."""
 
 
+class InvalidName(NLUError):
+    """A name given by a person (a lead's) is reserved or unusable."""
+
+
 class NotFound(NLUError):
     """No stored record with this key."""
 
 
 class UnknownMessage(NotFound):
     """No prediction with this message id."""
+
+
+class UnknownLead(NotFound):
+    """No CS lead with this name."""
+
+
+class NothingToUndo(NotFound):
+    """The reviewer has no standing decision on this message."""
 
 
 class Conflict(NLUError):

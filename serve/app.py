@@ -5,7 +5,7 @@ import logging
 import secrets
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,6 +18,7 @@ from nlu.assistant.engine import Engine
 from nlu.errors import NLUError
 from nlu.feedback.records import stored_text
 from nlu.feedback.store import Store
+from nlu.vocabulary import OUT_OF_SCOPE
 
 from . import api, docs, feedback, ops, page, rasa, review
 from .engine import Batcher, prepare
@@ -26,11 +27,13 @@ from .limits import BodyLimit, TokenBuckets
 from .metrics import Metrics
 from .recorder import Recorder
 from .schemas import ErrorResponse
+from .security import SecurityHeaders
 from .settings import Settings, get_settings
 
-STATIC_DIR = Path(__file__).parent / "static"
 access_log = logging.getLogger("nlu.access")
 error_log = logging.getLogger("nlu.serve")
+#: The pages' scripts, styles and images, served at /static (the pages' CSP allows no other).
+STATIC_DIR = Path(__file__).parent / "static"
 
 DESCRIPTION = """Bilingual (Indonesian + English) help-desk NLU for a marketplace.
 
@@ -55,6 +58,9 @@ class ServerState:
     metrics: Metrics
     privacy_key: str
     rate_limits: TokenBuckets | None = None
+    #: What the review routes work out once and keep: the training data's report (while
+    #: the file does not change), normalized texts and their vectors (TextCache).
+    review_cache: dict = field(default_factory=dict)
 
 
 def create_app(settings=None):
@@ -109,13 +115,17 @@ def create_app(settings=None):
     app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # The documentation pages set a policy of their own (serve/docs.py).
+    app.add_middleware(SecurityHeaders, csp_exempt=("/docs", "/redoc", docs.OAUTH2_REDIRECT_PATH))
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 
 
-# Fields that take an intent id: the schema lists the served model's intents.
-_INTENT_FIELDS = (("FeedbackRequest", "correct_intent"), ("Decision", "label"),
-                  ("ChatRequest", "intent"))
+# Fields that take an intent id: the schema lists the served model's intents (and the
+# other words each accepts).
+_INTENT_FIELDS = (("FeedbackRequest", "correct_intent", (OUT_OF_SCOPE,)),
+                  ("Decision", "label", ()), ("BulkDecision", "label", ()),
+                  ("ChatRequest", "intent", ()))
 
 
 def _openapi_with_intents(app):
@@ -128,11 +138,11 @@ def _openapi_with_intents(app):
     state = getattr(app.state, "nlu", None)
     if state is not None:
         components = schema.get("components", {}).get("schemas", {})
-        for model, field in _INTENT_FIELDS:
-            prop = components.get(model, {}).get("properties", {}).get(field, {})
+        for model, name, extra in _INTENT_FIELDS:
+            prop = components.get(model, {}).get("properties", {}).get(name, {})
             for option in prop.get("anyOf", [prop]):
                 if option.get("type") == "string":
-                    option["enum"] = list(state.engine.model.labels)
+                    option["enum"] = list(state.engine.model.labels) + list(extra)
     return schema
 
 

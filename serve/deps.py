@@ -63,6 +63,12 @@ def require_reviewer(request: Request, authorization: Annotated[str | None, Head
     return name
 
 
+def require_admin_reviewer(reviewer: Annotated[str, Depends(require_reviewer)]):
+    """The admin token, from the header or the review page's cookie (lead management)."""
+    if reviewer != "admin":
+        raise HTTPException(403, "only the admin token manages leads")
+
+
 def reviewer_name(state, token):
     """Who holds ``token``: "admin", a lead's name, or None."""
     admin = state.settings.admin_token
@@ -75,3 +81,4 @@ State = Annotated[object, Depends(get_state)]
 Reviewer = Annotated[str, Depends(require_reviewer)]
 ApiKey = Depends(require_api_key)
 Admin = Depends(require_admin)
+AdminReviewer = Depends(require_admin_reviewer)

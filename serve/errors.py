@@ -12,6 +12,7 @@ from nlu.errors import (
     Conflict,
     DataError,
     EmbeddingModelError,
+    InvalidName,
     NLUError,
     NotFound,
     RateLimited,
@@ -25,6 +26,7 @@ from nlu.errors import (
 STATUS = {
     DataError: 422,
     UnknownLabel: 422,
+    InvalidName: 422,
     NotFound: 404,
     Conflict: 409,
     # A reload refused: the artifact (or its encoder) is unusable, the old one keeps serving.

@@ -1,33 +1,43 @@
-"""The review workflow for CS leads: the queue API, decisions, summary, export, and /review."""
+"""The review workflow for CS leads: the queue API, decisions and their history, summary,
+insights, agreement, exports, leads (admin), and the /review page."""
 
 import asyncio
 import re
-import tempfile
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from nlu.data.writers import export_dataset
+from nlu.data.readers import load_dataset
+from nlu.feedback.exports import REVIEW_EXPORT_FORMATS, export_reviewed
+from nlu.feedback.grouping import TextCache
+from nlu.feedback.insights import insights as review_insights
+from nlu.feedback.insights import summary, training_report
 from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
-from nlu.vocabulary import LANGUAGES, NONE, OUT_OF_SCOPE, intent_from_label
+from nlu.feedback.store import RESERVED_LEAD_NAMES
+from nlu.vocabulary import FALLBACK_REASONS, LANGUAGES, NONE, OUT_OF_SCOPE
 
-from .deps import REVIEW_COOKIE, Reviewer, State, reviewer_name
+from . import review_docs as docs
+from .deps import REVIEW_COOKIE, AdminReviewer, Reviewer, State, reviewer_name
 from .page import templates
 from .schemas import ErrorResponse
 
 _AUTH = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 api = APIRouter(prefix="/v1/review", tags=["review"], responses=_AUTH)
 pages = APIRouter(prefix="/review", include_in_schema=False)
+#: How many messages one bulk decision or undo may cover.
+MAX_BULK = 2000
 
 
 def _queue(state):
-    model = state.engine.model
-    return ReviewQueue(state.store, model.labels, model.intent_routes)
+    engine, settings = state.engine, state.settings
+    texts = state.review_cache.setdefault("texts", TextCache())
+    return ReviewQueue(state.store, engine.model.labels, engine.model.intent_routes,
+                       double_rate=settings.review_double_rate, model_version=engine.version,
+                       texts=texts)
 
 
 def _iso_date(value):
@@ -38,107 +48,215 @@ def _iso_date(value):
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Label = Annotated[str | None, Field(max_length=64, description="an intent, or null for out "
+                                                               "of scope")]
 
 
 class Filters(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    status: Literal[REVIEW_STATUSES] | None = None
+    status: Literal[REVIEW_STATUSES] | None = Field(
+        None, description="pending (for you), confirmed, relabelled, reviewed (either), or "
+                          "disagreement; absent: any")
+    q: str | None = Field(None, max_length=200, description="text search (case-insensitive)")
     intent: str | None = Field(None, max_length=64,
                                description=f"predicted intent, or {OUT_OF_SCOPE!r}")
     route: str | None = Field(None, max_length=32, description=f"predicted route, or {NONE!r}")
     lang: Literal[LANGUAGES] | None = None
+    fallback: Literal[FALLBACK_REASONS + (NONE,)] | None = Field(
+        None, description=f"why the bot fell back, or {NONE!r} for answered messages")
+    min_confidence: float | None = Field(None, ge=0, le=1)
+    max_confidence: float | None = Field(None, ge=0, le=1)
     date_from: IsoDate | None = None
     date_to: IsoDate | None = Field(None, description="inclusive")
+    reviewer: str | None = Field(None, max_length=128, description="decided by this reviewer")
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=10_000_000)
 
     def query(self):
-        return dict(status=self.status, intent=self.intent or None, route=self.route or None,
-                    lang=self.lang, limit=self.limit, offset=self.offset,
-                    since=datetime.combine(self.date_from, time()) if self.date_from else None,
-                    until=datetime.combine(self.date_to, time.max) if self.date_to else None)
+        values = self.model_dump(exclude={"date_from", "date_to"})
+        for key in ("q", "intent", "route", "reviewer"):
+            values[key] = values[key] or None
+        values["since"] = datetime.combine(self.date_from, time()) if self.date_from else None
+        values["until"] = datetime.combine(self.date_to, time.max) if self.date_to else None
+        return values
 
 
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "examples": [{"label": "refund_return"}, {"label": None}]})
-    label: str | None = Field(..., max_length=64,
-                              description="the right intent, or null for out of scope")
+    label: Label = Field(..., description="the right intent, or null for out of scope")
+    resolve: bool = Field(False, description="settle the reviewers' disagreement")
 
 
-_QUEUE_EXAMPLE = {"items": [{
-    "message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1", "created_at": "2026-11-27T09:12:03",
-    "text": "refund blm masuk, hubungi [PHONE]", "lang": "id", "intent": "payment_issue",
-    "top_intent": "payment_issue", "route": "live_chat", "confidence": 0.61, "margin": 0.22,
-    "fallback": None, "ranking": [{"intent": "payment_issue", "confidence": 0.61},
-                                  {"intent": "refund_return", "confidence": 0.39}],
-    "priority": "feedback", "status": "pending", "label": None, "reviewer": None,
-    "reviewed_at": None,
-    "feedback": [{"source": "agent", "correct_intent": "refund_return",
-                  "correct_route": "resolution_center", "comment": None,
-                  "created_at": "2026-11-27T09:15:40"}]}],
-    "total": 1, "limit": 50, "offset": 0}
-_STATS_EXAMPLE = {
-    "predictions": 1250, "feedback": 31, "reviewed": 84, "pending": 112, "misclassified": 9,
-    "misrouted": 6,
-    "confused_pairs": [{"predicted": "payment_issue", "correct": "refund_return", "count": 4}],
-    "misroutes_by_route": [{"predicted_route": "live_chat",
-                            "correct_route": "resolution_center", "count": 4}],
-    "misroutes_per_day": [{"day": "2026-11-27", "route": "live_chat", "count": 4}],
-    "per_intent": {"refund_return": {"reviewed": 12, "correct": 8, "accuracy": 0.6667}}}
+class BulkDecision(Decision):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"message_ids": ["5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1", "9a1d2c3b4e5f60718293a4b5c6d7e8f9"],
+         "label": "refund_return"}]})
+    message_ids: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=MAX_BULK)
 
 
-def _example(value):
-    return {200: {"content": {"application/json": {"example": value}}}}
+class Undo(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"message_ids": ["5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1"]}]})
+    message_ids: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        min_length=1, max_length=MAX_BULK)
 
 
-@api.get("", summary="The review queue, most urgent first", responses=_example(_QUEUE_EXAMPLE))
-async def list_queue(state: State, reviewer: Reviewer,
-                     filters: Filters = Query()) -> dict:
-    """Feedback first, then fallbacks, then low-margin predictions, then a random sample of
-    confident ones. Texts are masked."""
-    items, total = await asyncio.to_thread(_queue(state).list, **filters.query())
-    return {"items": items, "total": total, "limit": filters.limit, "offset": filters.offset}
+# What a new lead's name may be (nlu.feedback.store.check_lead_name): at most 64
+# characters, no control character, not only spaces.
+NewLeadName = Annotated[str, PathParam(
+    max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                           r"[^\x00-\x1f\x7f-\x9f]*$")]
+LeadName = Annotated[str, PathParam(max_length=64)]
 
 
-@api.get("/stats", summary="Misroutes and per-intent accuracy on reviewed messages",
-         responses=_example(_STATS_EXAMPLE))
+@api.get("", summary="The review queue, most urgent first", responses=docs.example(docs.QUEUE))
+async def list_queue(state: State, reviewer: Reviewer, filters: Filters = Query()) -> dict:
+    """Groups of near-duplicate messages: feedback first, then by uncertainty times
+    frequency with diversity, with a random sample of confident answers kept in. Texts are
+    masked. A double-review message another reviewer decided stays pending for you, and
+    their label is not shown (blind)."""
+    page = await asyncio.to_thread(_queue(state).list, reviewer, **filters.query())
+    return {"items": page.items, "total": page.total, "messages": page.messages,
+            "truncated": page.truncated, "limit": filters.limit, "offset": filters.offset}
+
+
+@api.get("/stats", summary="How much is reviewed and how often the bot was wrong",
+         responses=docs.example(docs.STATS))
 async def stats(state: State, reviewer: Reviewer) -> dict:
-    return await asyncio.to_thread(_queue(state).stats)
+    """Answers (wrong intent, misrouted) are counted apart from fallbacks (rightly out of
+    scope, or missed); `sure_precision` is measured on the random sample of confident
+    answers."""
+    return await asyncio.to_thread(summary, _queue(state))
 
 
-@api.get("/export", summary="Reviewed messages as training data (yaml or csv)",
-         response_class=Response,
-         responses={200: {"content": {"application/yaml": {}, "text/csv": {}}}})
+@api.get("/insights", summary="Confused intents, misroutes and fallbacks per day, "
+         "recurring out-of-scope topics, agreement, training-data gaps",
+         responses=docs.example(docs.INSIGHTS))
+async def insights(state: State, reviewer: Reviewer) -> dict:
+    training, error = await asyncio.to_thread(_training_data, state)
+    result = await asyncio.to_thread(review_insights, _queue(state), training)
+    return {**result, "training_error": error}
+
+
+def _training_data(state):
+    """What the training data (``NLU_TRAINING_DATA``) lacks, worked out again only when
+    the file changes: ``(training_report or None, error message or None)``."""
+    path = state.settings.training_data
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, f"{path}: no training data there (set NLU_TRAINING_DATA)"
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    cached = state.review_cache.get("training")
+    if cached is None or cached[0] != key:
+        try:
+            cached = (key, training_report(load_dataset(path)), None)
+        except Exception as exc:  # a DataError lists every problem: show the first
+            cached = (key, None, str(exc).splitlines()[0])
+        state.review_cache["training"] = cached
+    return cached[1], cached[2]
+
+
+@api.get("/agreement", summary="Cohen's kappa per reviewer pair on the blind double reviews",
+         responses=docs.example(docs.AGREEMENT))
+async def agreement(state: State, reviewer: Reviewer) -> dict:
+    pairs = await asyncio.to_thread(_queue(state).agreement)
+    return {"pairs": pairs, "double_rate": state.settings.review_double_rate}
+
+
+@api.get("/export", summary="Reviewed messages as training data or for annotation tools",
+         response_class=Response, responses={200: {"content": {
+             "application/yaml": {}, "text/csv": {}, "application/jsonl": {},
+             "application/json": {}}}})
 async def export(state: State, reviewer: Reviewer,
-                 format: Literal["yaml", "csv"] = "yaml"):
-    """A file `nlu train --data` accepts: `nlu train --data data/intents_id.yaml --data
-    reviewed.yaml`."""
-    dataset = await asyncio.to_thread(_queue(state).reviewed_dataset)
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / f"reviewed.{format}"
-        export_dataset(dataset, path, format)
-        content = path.read_text(encoding="utf-8")
-    media = "text/csv" if format == "csv" else "application/yaml"
-    return Response(content, media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="reviewed.{format}"'})
+                 format: Literal[REVIEW_EXPORT_FORMATS] = "yaml"):
+    """`yaml`, `rasa`, `csv`, `jsonl`: a file `nlu train --data` accepts (`nlu train --data
+    data/intents_id.yaml --data reviewed.yaml`), marked as a review's; messages whose
+    reviewers disagree are held back. `argilla`, `label-studio`: their import JSON, with the
+    model's prediction and each reviewer's label. CSV cells starting with `= + - @` are
+    prefixed with `'` so that no spreadsheet runs them."""
+    rendered = await asyncio.to_thread(export_reviewed, _queue(state), format)
+    return Response(rendered.text, media_type=rendered.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{rendered.filename}"',
+        "X-Held-Back": str(len(rendered.warnings))})
+
+
+@api.get("/leads", summary="The CS leads (admin token)", dependencies=[AdminReviewer],
+         responses=docs.example(docs.LEADS))
+async def list_leads(state: State) -> dict:
+    return {"leads": await asyncio.to_thread(state.store.list_leads),
+            "reserved": sorted(RESERVED_LEAD_NAMES)}
+
+
+@api.post("/leads/{name}", summary="Create a CS lead and return their token (admin token)",
+          status_code=201, dependencies=[AdminReviewer],
+          responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+async def add_lead(name: NewLeadName, state: State) -> dict:
+    """The token is shown once (only its hash is stored). Names are unique whatever their
+    case; `admin` and a few other names are reserved."""
+    token = await asyncio.to_thread(state.store.add_lead, name)
+    return {"name": name.strip(), "token": token}
+
+
+@api.post("/leads/{name}/revoke", summary="Revoke a lead's token (admin token)",
+          dependencies=[AdminReviewer], responses={404: {"model": ErrorResponse}})
+async def revoke_lead(name: LeadName, state: State) -> dict:
+    """The token stops working at once; the lead's decisions stay in the history."""
+    await asyncio.to_thread(state.store.revoke_lead, name)
+    return {"name": name, "revoked": True}
+
+
+@api.post("/leads/{name}/rotate", summary="Give a lead a new token (admin token)",
+          dependencies=[AdminReviewer], responses={404: {"model": ErrorResponse}})
+async def rotate_lead(name: LeadName, state: State) -> dict:
+    return {"name": name, "token": await asyncio.to_thread(state.store.rotate_lead, name)}
+
+
+@api.post("/bulk", summary="The same decision on several messages (a group, a selection)",
+          responses={**docs.example(docs.BULK), 404: {"model": ErrorResponse},
+                     422: {"model": ErrorResponse}})
+async def decide_many(body: BulkDecision, state: State, reviewer: Reviewer) -> dict:
+    """All or none: an unknown message id or label refuses the whole request."""
+    results = await asyncio.to_thread(_queue(state).decide_many, body.message_ids, body.label,
+                                      reviewer, body.resolve)
+    return {"decisions": results}
+
+
+@api.post("/undo", summary="Undo your latest decision on each message",
+          responses={404: {"model": ErrorResponse}})
+async def undo(body: Undo, state: State, reviewer: Reviewer) -> dict:
+    return {"undone": await asyncio.to_thread(_queue(state).undo_many, body.message_ids,
+                                              reviewer)}
+
+
+@api.get("/{message_id}/history", summary="Every decision on a message (the audit trail)",
+         responses={**docs.example(docs.HISTORY), 404: {"model": ErrorResponse}})
+async def message_history(message_id: str, state: State, reviewer: Reviewer) -> dict:
+    """Who decided, when, from which label to which, with which model serving; undone
+    decisions included. Until you have decided a double-review message, the other
+    reviewer's decision is hidden (counted in `hidden`)."""
+    return await asyncio.to_thread(_queue(state).history, message_id, reviewer)
 
 
 @api.post("/{message_id}", summary="Record a lead's decision on a message",
-          responses={**_example({"message_id": "5f0c7e0e9d8b4a53b1c1f0a6f9e2d7c1",
-                                 "label": "refund_return", "out_of_scope": False,
-                                 "reviewer": "rina", "created_at": "2026-11-27T10:02:11"}),
-                     404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
+          responses={**docs.example(docs.DECISION), 404: {"model": ErrorResponse},
+                     422: {"model": ErrorResponse}})
 async def decide(message_id: str, body: Decision, state: State, reviewer: Reviewer) -> dict:
-    return await _decide(state, message_id, body.label, reviewer)
-
-
-async def _decide(state, message_id, label, reviewer):
-    values = await asyncio.to_thread(_queue(state).decide, message_id, label, reviewer)
-    return {"message_id": message_id, **values}
+    """Every decision is kept; the latest counts. When another reviewer labelled the
+    message differently, `others` says who and what, and the message is listed under
+    `status=disagreement` until someone decides it with `resolve: true`."""
+    return await asyncio.to_thread(_queue(state).decide, message_id, body.label, reviewer,
+                                   body.resolve)
 
 
 # -- the page ------------------------------------------------------------------------------
+
+SHORTCUTS = (("1 2 3", "take the 1st, 2nd or 3rd suggestion (on a fallback: press twice)"),
+             ("o", "out of scope"), ("a", "take the agent's correction"),
+             ("j / k", "next / previous message"), ("x", "select for a bulk decision"),
+             ("u", "undo your last decision"), ("h", "show the history"))
 
 
 @pages.get("", response_class=HTMLResponse)
@@ -148,23 +266,16 @@ async def review_page(request: Request, state: State):
     if reviewer is None:
         return templates.TemplateResponse(request, "review_login.html",
                                           {"error": "signed out" if token else None})
-    try:
-        filters = Filters(**{k: v for k, v in request.query_params.items() if v})
-    except ValueError as exc:
-        filters, error = Filters(), f"bad filter: {exc}"
-    else:
-        error = None
-    queue = _queue(state)
-    items, total = await asyncio.to_thread(queue.list, **filters.query())
-    summary = await asyncio.to_thread(queue.stats)
-    query = {k: v for k, v in filters.model_dump(exclude_none=True).items()
-             if k not in ("limit", "offset")}
+    model = state.engine.model
+    config = {"reviewer": reviewer, "intents": list(model.labels),
+              "routes": sorted(set(model.intent_routes.values())), "languages": LANGUAGES,
+              "fallbacks": FALLBACK_REASONS, "statuses": REVIEW_STATUSES,
+              "formats": REVIEW_EXPORT_FORMATS, "admin": reviewer == "admin"}
     return templates.TemplateResponse(request, "review.html", {
-        "reviewer": reviewer, "items": items, "total": total, "summary": summary,
-        "filters": filters, "query": urlencode(query), "error": error,
-        "intents": state.engine.model.labels,
-        "routes": sorted(set(queue.intent_routes.values())),
-        "statuses": REVIEW_STATUSES, "oos": OUT_OF_SCOPE, "no_route": NONE})
+        "reviewer": reviewer, "config": config, "shortcuts": SHORTCUTS,
+        "intents": model.labels, "routes": config["routes"], "languages": LANGUAGES,
+        "fallbacks": FALLBACK_REASONS, "formats": REVIEW_EXPORT_FORMATS,
+        "oos": OUT_OF_SCOPE, "no_route": NONE})
 
 
 @pages.post("/login")
@@ -182,16 +293,6 @@ async def logout():
     response = RedirectResponse("/review", status_code=303)
     response.delete_cookie(REVIEW_COOKIE)
     return response
-
-
-@pages.post("/decide/{message_id}")
-async def decide_from_page(message_id: str, state: State, reviewer: Reviewer,
-                           label: str = Form(..., max_length=64),
-                           back: str = Form("", max_length=2000)):
-    await _decide(state, message_id, intent_from_label(label), reviewer)
-    # Back to the same filtered view (only a query string, never another site).
-    return RedirectResponse("/review" + (f"?{back}" if back and "//" not in back else ""),
-                            status_code=303)
 
 
 router = APIRouter()

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     #: Keys the hash of session ids that carry personal data; `nlu serve` keeps one in
     #: var/privacy_key when unset. Set the same one on every host behind a balancer.
     privacy_key: str | None = None
+    #: The training data the review insights check (too few or too similar examples).
+    training_data: Path = Path("data/intents_id.yaml")
+    #: Share of messages two reviewers decide blind, for agreement (Cohen's kappa).
+    review_double_rate: float = Field(0.1, ge=0, le=1)
 
     def model_post_init(self, _context):
         for name in ("cors_origins", "api_keys"):

@@ -8,7 +8,17 @@ line per problem on stderr, never a traceback.
 import argparse
 import sys
 
-from nlu.errors import ConfigError, Conflict, DataError, NLUError, UnknownLabel
+from nlu.errors import (
+    ConfigError,
+    Conflict,
+    DataError,
+    InvalidName,
+    NLUError,
+    UnknownLabel,
+    UnknownLead,
+)
+from nlu.data.dataset import PREFER
+from nlu.feedback.exports import REVIEW_EXPORT_FORMATS
 from nlu.feedback.store import DEFAULT_DATABASE_URL
 from nlu.model.classifier import PROFILES
 
@@ -21,6 +31,8 @@ EXIT_CODES = {
     UsageError: 2,
     ConfigError: 2,
     UnknownLabel: 2,
+    InvalidName: 2,
+    UnknownLead: 2,
     Conflict: 2,
     NLUError: 1,
 }
@@ -58,6 +70,8 @@ def _parser():
                             "file; repeat to combine")
         p.add_argument("--text-column", default="text", metavar="C")
         p.add_argument("--label-column", default="intent", metavar="C")
+        p.add_argument("--prefer", choices=PREFER, help="which label wins when a review export "
+                       "contradicts a training example (default: neither, an error)")
 
     def database_option(p):
         p.add_argument("--db", default=DEFAULT_DATABASE_URL, metavar="URL",
@@ -146,10 +160,25 @@ def _parser():
     q.add_argument("name")
     database_option(q)
     q.set_defaults(run=commands.add_lead)
-    q = actions.add_parser("export", help="write the reviewed messages as training data")
+    q = actions.add_parser("leads", help="list the CS leads and their decisions")
+    database_option(q)
+    q.set_defaults(run=commands.list_leads)
+    q = actions.add_parser("revoke", help="revoke a lead: their token stops working, their "
+                           "decisions stay")
+    q.add_argument("name")
+    database_option(q)
+    q.set_defaults(run=commands.revoke_lead)
+    q = actions.add_parser("rotate", help="give a lead a new token (the old one stops working)")
+    q.add_argument("name")
+    database_option(q)
+    q.set_defaults(run=commands.rotate_lead)
+    q = actions.add_parser("export", help="write the reviewed messages as training data or "
+                           "for an annotation tool")
     database_option(q)
     q.add_argument("--out", required=True, metavar="FILE")
-    q.add_argument("--format", choices=("yaml", "csv", "jsonl"), default="yaml")
+    q.add_argument("--format", choices=REVIEW_EXPORT_FORMATS, default="yaml",
+                   help="yaml, rasa, csv, jsonl (for nlu train --data); argilla, label-studio "
+                        "(their import JSON); default yaml")
     q.set_defaults(run=commands.review_export)
 
     p = commands_.add_parser("promote", help="make a candidate model current if it is not worse")

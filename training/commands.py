@@ -28,7 +28,7 @@ class UsageError(NLUError):
 def _load_data(args, require_examples=True):
     dataset = readers.load_dataset(args.data, text_column=args.text_column,
                                    label_column=args.label_column,
-                                   require_examples=require_examples)
+                                   require_examples=require_examples, prefer=args.prefer)
     _print_warnings(dataset.warnings)
     return dataset
 
@@ -157,19 +157,47 @@ def _open_store(url, must_exist=False):
 
 
 def add_lead(args):
-    if not args.name.strip():
-        raise UsageError("a lead needs a name")
-    token = _open_store(args.db).add_lead(args.name)
-    print(f"lead {args.name!r} created; their token (shown once, stored hashed):\n{token}")
+    name = args.name.strip()
+    token = _open_store(args.db).add_lead(name)
+    print(f"lead {name!r} created; their token (shown once, stored hashed):\n{token}")
+
+
+def list_leads(args):
+    leads = _open_store(args.db, must_exist=True).list_leads()
+    if not leads:
+        print("no leads yet (nlu review add-lead NAME)")
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame(leads).set_index("name")
+    frame["status"] = ["revoked" if r is not None else "active" for r in frame.revoked_at]
+    columns = ["status", "created_at", "rotated_at", "revoked_at", "decisions", "last_decision"]
+    print(frame[columns].to_string(na_rep="-"))
+
+
+def revoke_lead(args):
+    _open_store(args.db, must_exist=True).revoke_lead(args.name)
+    print(f"lead {args.name!r} revoked: their token no longer signs in; their decisions stay")
+
+
+def rotate_lead(args):
+    token = _open_store(args.db, must_exist=True).rotate_lead(args.name)
+    print(f"lead {args.name!r} has a new token (the old one no longer signs in; shown once, "
+          f"stored hashed):\n{token}")
 
 
 def review_export(args):
+    from nlu.feedback.exports import export_reviewed
     from nlu.feedback.queue import ReviewQueue
 
-    dataset = ReviewQueue(_open_store(args.db, must_exist=True), labels=(),
-                          intent_routes={}).reviewed_dataset()
-    writers.export_dataset(dataset, args.out, args.format)
-    print(f"wrote {len(dataset)} reviewed messages to {args.out}", file=sys.stderr)
+    queue = ReviewQueue(_open_store(args.db, must_exist=True), labels=(), intent_routes={})
+    rendered = export_reviewed(queue, args.format)
+    _print_warnings(rendered.warnings)
+    try:
+        Path(args.out).write_text(rendered.text, encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"{args.out}: cannot write: {exc.strerror}") from None
+    print(f"wrote {rendered.count} reviewed messages to {args.out}", file=sys.stderr)
 
 
 def promote(args):

@@ -1,6 +1,7 @@
 """Labelled messages, the intents they belong to, and the checks across them."""
 
-__all__ = ["Example", "IntentSpec", "Dataset", "validate"]
+__all__ = ["Example", "IntentSpec", "Dataset", "validate", "prefer_labels", "PREFER",
+           "REVIEW_ORIGIN"]
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -8,6 +9,11 @@ from dataclasses import dataclass, field
 from ..errors import Problem
 from ..text.normalize import Normalizer
 from ..vocabulary import LANGUAGES, ROUTES, intent_label
+
+#: The ``origin`` of examples exported from the review queue (a lead's decision).
+REVIEW_ORIGIN = "review"
+#: Which side wins when a review label contradicts a training example.
+PREFER = ("reviewed", "training")
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,8 @@ class Example:
     source_format: str | None = field(default=None, compare=False)
     #: The other columns of a table row that are true (e.g. ``sure``): report subsets.
     flags: frozenset = field(default=frozenset(), compare=False)
+    #: :data:`REVIEW_ORIGIN` for a review export's examples; None for training data.
+    origin: str | None = field(default=None, compare=False)
 
     @property
     def location(self):
@@ -109,7 +117,8 @@ def validate(dataset, *, require_examples=True):
 
     Duplicates after normalization are errors within one file of the project's YAML, which
     people write by hand, and warnings otherwise (public datasets hold a few; a review
-    export may repeat a training example).
+    export may repeat a training example). A review label that contradicts a training
+    example is an error (settle it with :func:`prefer_labels`).
 
     Parameters
     ----------
@@ -142,16 +151,7 @@ def validate(dataset, *, require_examples=True):
         key = normalize(example.text)
         first = seen.setdefault(key, example)
         if first is not example:
-            what = _name(example.intent)
-            if first.intent == example.intent:
-                message = f"{what}: duplicate example {example.text!r} (first at {first.location})"
-            else:
-                message = (f"{what}: example {example.text!r} is also labelled "
-                           f"{_name(first.intent)} at {first.location}")
-            strict = (example.source_format == first.source_format == "yaml"
-                      and example.path == first.path)
-            problems.append(Problem(**where, message=message,
-                                    severity="error" if strict else "warning"))
+            problems.append(_repeated(first, example))
     if require_examples:
         counts = Counter(dataset.labels)
         for intent in declared.values():
@@ -159,6 +159,64 @@ def validate(dataset, *, require_examples=True):
                 problems.append(Problem(intent.path or "<data>", intent.line,
                                         f"intent {intent.id!r} has no examples"))
     return problems
+
+
+def _repeated(first, example):
+    """The problem of ``example`` repeating the text of ``first`` (same or other label).
+
+    A review label that contradicts a training example is an error, reported at the
+    review's line: training on both labels teaches the model neither.
+    """
+    if first.intent != example.intent and _is_review(first) != _is_review(example):
+        review, training = (first, example) if _is_review(first) else (example, first)
+        return Problem(review.path, review.line,
+                       f"{_name(review.intent)}: reviewed example {review.text!r} is also "
+                       f"labelled {_name(training.intent)} at {training.location} (fix one, "
+                       f"or say which wins: prefer {' or '.join(PREFER)})")
+    if first.intent == example.intent:
+        message = (f"{_name(example.intent)}: duplicate example {example.text!r} "
+                   f"(first at {first.location})")
+    else:
+        message = (f"{_name(example.intent)}: example {example.text!r} is also labelled "
+                   f"{_name(first.intent)} at {first.location}")
+    strict = (example.source_format == first.source_format == "yaml"
+              and example.path == first.path)
+    return Problem(example.path, example.line, message, "error" if strict else "warning")
+
+
+def prefer_labels(dataset, prefer):
+    """Settle contradictions between review labels and training examples.
+
+    For a text (after normalization) labelled differently by a review export and by the
+    training data, keep the examples of the side ``prefer`` names (``"reviewed"`` or
+    ``"training"``) and drop the others. Returns ``(dataset, warnings)``: one warning per
+    dropped example, at its location.
+    """
+    if prefer not in PREFER:
+        raise ValueError(f"prefer must be one of {', '.join(PREFER)}, not {prefer!r}")
+    normalize = Normalizer()
+    by_text = {}
+    for example in dataset.examples:
+        by_text.setdefault(normalize(example.text), []).append(example)
+    dropped, warnings = set(), []
+    for examples in by_text.values():
+        sides = {_is_review(e) for e in examples}
+        if len({e.intent for e in examples}) < 2 or len(sides) < 2:
+            continue
+        winners = [e for e in examples if _is_review(e) == (prefer == "reviewed")]
+        for loser in examples:
+            if _is_review(loser) != (prefer == "reviewed") and loser.intent != winners[0].intent:
+                dropped.add(id(loser))
+                warnings.append(Problem(
+                    loser.path, loser.line, f"{_name(loser.intent)}: example {loser.text!r} "
+                    f"dropped: {winners[0].location} labels it {_name(winners[0].intent)} "
+                    f"(prefer {prefer})", "warning"))
+    kept = tuple(e for e in dataset.examples if id(e) not in dropped)
+    return Dataset(kept, dataset.intents, dataset.warnings), warnings
+
+
+def _is_review(example):
+    return example.origin == REVIEW_ORIGIN
 
 
 def _name(intent):

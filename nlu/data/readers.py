@@ -9,17 +9,22 @@ from pathlib import Path
 
 from ..errors import DataError, Problem
 from ..vocabulary import LANGUAGES, ROUTES, intent_from_label
-from .dataset import Dataset, Example, IntentSpec, validate
+from .dataset import REVIEW_ORIGIN, Dataset, Example, IntentSpec, prefer_labels, validate
+from .writers import NEUTRALIZED
 from .yamlfile import line_of, read_yaml
 
 TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
 _YAML_SUFFIXES = (".yaml", ".yml")
-_TOP_KEYS = {"version", "routes", "intents", "out_of_scope"}
+_TOP_KEYS = {"version", "source", "routes", "intents", "out_of_scope"}
+#: What the ``source`` key (YAML), the ``source`` column (tables) or an intent's
+#: ``metadata: {source: ...}`` (Rasa) may say; "review" marks a review export.
+_SOURCES = ("training", REVIEW_ORIGIN)
 _INTENT_KEYS = {"id", "route", "description", "examples"}
 _RASA_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
-def load_dataset(paths, *, text_column="text", label_column="intent", require_examples=True):
+def load_dataset(paths, *, text_column="text", label_column="intent", require_examples=True,
+                 prefer=None):
     """Read and combine data files, check them, and return one :class:`Dataset`.
 
     Parameters
@@ -31,6 +36,9 @@ def load_dataset(paths, *, text_column="text", label_column="intent", require_ex
         Columns of table files. An empty or null label marks an out-of-scope example.
     require_examples : bool
         Whether every declared intent must have examples.
+    prefer : {"reviewed", "training"} or None
+        Which label wins when a review export contradicts a training example (see
+        :func:`nlu.data.dataset.prefer_labels`); None: a contradiction is an error.
 
     Raises
     ------
@@ -46,6 +54,9 @@ def load_dataset(paths, *, text_column="text", label_column="intent", require_ex
         part, found = read_file(path, text_column=text_column, label_column=label_column)
         dataset = dataset.merge(part)
         problems += found
+    if prefer is not None:
+        dataset, dropped = prefer_labels(dataset, prefer)
+        problems += dropped
     problems += validate(dataset, require_examples=require_examples)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -124,6 +135,8 @@ def _read_yaml(path):
 def _read_project(name, doc):
     problems = [Problem(name, line_of(doc, key=k), f"unknown key {k!r} (expected one of "
                         f"{', '.join(sorted(_TOP_KEYS))})") for k in doc if k not in _TOP_KEYS]
+    origin, bad = _origin(name, doc.get("source"), line_of(doc, key="source"))
+    problems += bad
     routes = doc.get("routes", ROUTES)
     if "routes" in doc and not _is_list_of_str(routes):
         problems.append(Problem(name, line_of(doc, key="routes"), "'routes' must be a list of names"))
@@ -157,17 +170,27 @@ def _read_project(name, doc):
                                     f"unknown route {route!r} (expected one of {', '.join(routes)})"))
         intents[intent_id] = IntentSpec(intent_id, route if isinstance(route, str) else None,
                                         str(item.get("description") or ""), name, line)
-        found, bad = _read_examples(name, item, "examples", intent_id)
+        found, bad = _read_examples(name, item, "examples", intent_id, origin)
         examples += found
         problems += bad
     if "out_of_scope" in doc:
-        found, bad = _read_examples(name, doc, "out_of_scope", None)
+        found, bad = _read_examples(name, doc, "out_of_scope", None, origin)
         examples += found
         problems += bad
     return Dataset(tuple(examples), intents), problems
 
 
-def _read_examples(name, parent, key, intent):
+def _origin(name, source, line):
+    """The examples' origin from a file's ``source`` ("review" for a review export)."""
+    if source is None or source == "training":
+        return None, []
+    if source == REVIEW_ORIGIN:
+        return REVIEW_ORIGIN, []
+    return None, [Problem(name, line, f"unknown source {source!r} (expected one of "
+                          f"{', '.join(_SOURCES)})")]
+
+
+def _read_examples(name, parent, key, intent, origin=None):
     """Examples as a list, or a mapping ``{lang: [texts]}``; each keeps its own line."""
     node = parent.get(key)
     where = line_of(parent, key=key)
@@ -191,7 +214,8 @@ def _read_examples(name, parent, key, intent):
             elif not text.strip():
                 problems.append(Problem(name, line, f"{owner}: empty text"))
             else:
-                examples.append(Example(str(text), intent, lang, None, name, line, "yaml"))
+                examples.append(Example(str(text), intent, lang, None, name, line, "yaml",
+                                        origin=origin))
     return examples, problems
 
 
@@ -203,6 +227,10 @@ def _read_rasa(name, doc):
             continue  # synonyms, regexes and lookup tables do not label messages
         intent = str(item["intent"])
         label = intent_from_label(intent)
+        metadata = item.get("metadata")
+        origin, bad = _origin(name, metadata.get("source") if isinstance(metadata, dict)
+                              else None, line_of(item, key="metadata"))
+        problems += bad
         block = item.get("examples")
         start = line_of(item, key="examples") or line_of(items, index=index) or 0
         if not isinstance(block, str):
@@ -222,7 +250,8 @@ def _read_rasa(name, doc):
             if not text:
                 problems.append(Problem(name, start + offset, f"intent {intent!r}: empty text"))
                 continue
-            examples.append(Example(text, label, None, None, name, start + offset, "rasa"))
+            examples.append(Example(text, label, None, None, name, start + offset, "rasa",
+                                    origin=origin))
     return Dataset(tuple(examples)), problems
 
 
@@ -303,12 +332,26 @@ def _read_table(path, text_column, label_column):
             problems.append(Problem(name, line, "empty text"))
             continue
         lang, route = _optional(row.get("lang")), _optional(row.get("route"))
+        origin, bad = _origin(name, _optional(row.get("source")), line)
+        if bad:
+            problems += bad
+            continue
+        if path.suffix.lower() == ".csv":
+            text = _unneutralized(text)
         flags = frozenset(str(k) for k, v in row.items() if v is True
                           or (isinstance(v, str) and v.strip().lower() == "true"))
         examples.append(Example(text, label, lang, route, name, line,
-                                path.suffix.lower().lstrip("."), flags))
+                                path.suffix.lower().lstrip("."), flags, origin=origin))
     return Dataset(tuple(examples)), problems
 
 
 def _optional(value):
     return value if isinstance(value, str) and value.strip() else None
+
+
+def _unneutralized(text):
+    """A text as it was before :mod:`nlu.data.writers` neutralized it for spreadsheets
+    (a leading ``'`` before ``= + - @``, tab or carriage return)."""
+    if text.startswith("'") and text.lstrip("'").startswith(NEUTRALIZED):
+        return text[1:]
+    return text

@@ -15,25 +15,37 @@ once the file cannot be written (made immutable) kills the process with SIGBUS; 
 journal every failure is an error code. Each commit is synced (``synchronous=NORMAL``).
 """
 
-__all__ = ["Store", "hash_token", "head_revision", "DEFAULT_DATABASE_URL"]
+__all__ = ["Store", "hash_token", "head_revision", "check_lead_name", "DEFAULT_DATABASE_URL",
+           "RESERVED_LEAD_NAMES"]
 
 import hashlib
 import hmac
 import os
 import random
 import secrets
+import unicodedata
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, insert, select, text
+from sqlalchemy import create_engine, event, func, insert, select, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 
-from ..errors import Conflict, NLUError, RecordRejected, StoreError, UnknownMessage
-from .tables import feedback, leads, predictions, sessions, utcnow
+from ..errors import (
+    Conflict,
+    InvalidName,
+    NLUError,
+    RecordRejected,
+    StoreError,
+    UnknownLead,
+    UnknownMessage,
+)
+from .tables import decisions, feedback, leads, predictions, sessions, utcnow
 
 #: Where the server, the CLI and the notebooks keep their data unless told otherwise.
 DEFAULT_DATABASE_URL = "sqlite:///var/nlu.db"
+#: Names that already mean someone in the audit trail: a lead may not take them.
+RESERVED_LEAD_NAMES = frozenset({"admin", "administrator", "root", "system", "nlu"})
 
 
 class Store:
@@ -198,8 +210,9 @@ class Store:
     # -- feedback and leads --------------------------------------------------------------
 
     def add_feedback(self, message_id, source, correct_intent=None, correct_route=None,
-                     comment=None):
+                     comment=None, out_of_scope=False):
         """Record feedback on a prediction; the comment must already be masked.
+        ``out_of_scope`` says the message has no intent (``correct_intent`` is then None).
 
         Raises
         ------
@@ -212,29 +225,96 @@ class Store:
                 raise UnknownMessage(f"unknown message_id {message_id!r}")
             result = connection.execute(insert(feedback).values(
                 message_id=message_id, source=source, correct_intent=correct_intent,
-                correct_route=correct_route, comment=comment, created_at=utcnow()))
+                correct_route=correct_route, comment=comment, created_at=utcnow(),
+                out_of_scope=out_of_scope))
             return result.inserted_primary_key[0]
 
     def add_lead(self, name):
-        """Create a CS lead and return their token (only its hash is stored)."""
+        """Create a CS lead and return their token (only its hash is stored).
+
+        Raises
+        ------
+        InvalidName
+            The name is empty, too long, or reserved (see :func:`check_lead_name`).
+        Conflict
+            A lead (active or revoked) has this name already.
+        """
+        name = check_lead_name(name)
         token = secrets.token_urlsafe(24)
         try:
             with self.transaction() as connection:
-                connection.execute(insert(leads).values(name=name, token_hash=hash_token(token),
-                                                        created_at=utcnow()))
-        except Conflict:
-            raise Conflict(f"a lead named {name!r} already exists") from None
+                # Names differing only in case are one lead (the audit shows names).
+                taken = connection.execute(select(leads.c.name).where(
+                    func.lower(leads.c.name) == name.lower())).scalar()
+                if taken is None:
+                    connection.execute(insert(leads).values(
+                        name=name, token_hash=hash_token(token), created_at=utcnow()))
+        except Conflict:  # added by another process meanwhile
+            taken = name
+        if taken is not None:
+            raise Conflict(f"a lead named {taken!r} already exists")
         return token
 
     def lead_for_token(self, token):
-        """The name of the lead holding ``token``, or None."""
+        """The name of the lead holding ``token``, or None (a revoked lead's too)."""
         digest = hash_token(token)
         with self.connect() as connection:
             row = connection.execute(select(leads.c.name, leads.c.token_hash).where(
-                leads.c.token_hash == digest)).first()
+                leads.c.token_hash == digest, leads.c.revoked_at.is_(None))).first()
         if row is not None and hmac.compare_digest(row.token_hash, digest):
             return row.name
         return None
+
+    def list_leads(self):
+        """Every lead, oldest first: ``name``, ``created_at``, ``rotated_at``,
+        ``revoked_at``, ``decisions`` (made, undone ones included), ``last_decision``."""
+        made = (select(decisions.c.reviewer, func.count().label("decisions"),
+                       func.max(decisions.c.created_at).label("last_decision"))
+                .group_by(decisions.c.reviewer).subquery())
+        query = (select(leads.c.name, leads.c.created_at, leads.c.rotated_at,
+                        leads.c.revoked_at, func.coalesce(made.c.decisions, 0).label(
+                            "decisions"), made.c.last_decision)
+                 .outerjoin(made, made.c.reviewer == leads.c.name)
+                 .order_by(leads.c.created_at, leads.c.id))
+        with self.connect() as connection:
+            return [dict(r) for r in connection.execute(query).mappings()]
+
+    def revoke_lead(self, name):
+        """Revoke a lead: their token stops working at once; their decisions stay.
+
+        Raises
+        ------
+        UnknownLead
+        """
+        with self.transaction() as connection:
+            self._lead(connection, name)
+            connection.execute(leads.update().where(leads.c.name == name,
+                                                    leads.c.revoked_at.is_(None))
+                               .values(revoked_at=utcnow()))
+
+    def rotate_lead(self, name):
+        """Give a lead a new token (returned; the old one stops working at once).
+
+        Raises
+        ------
+        UnknownLead
+            No such lead, or the lead is revoked.
+        """
+        token = secrets.token_urlsafe(24)
+        with self.transaction() as connection:
+            if self._lead(connection, name).revoked_at is not None:
+                raise UnknownLead(f"lead {name!r} is revoked; add a lead with another name")
+            connection.execute(leads.update().where(leads.c.name == name).values(
+                token_hash=hash_token(token), rotated_at=utcnow()))
+        return token
+
+    @staticmethod
+    def _lead(connection, name):
+        row = connection.execute(select(leads.c.name, leads.c.revoked_at).where(
+            leads.c.name == name)).first()
+        if row is None:
+            raise UnknownLead(f"no lead named {name!r}")
+        return row
 
     # -- conversations -------------------------------------------------------------------
 
@@ -274,6 +354,25 @@ def _alembic_config():
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     return config
+
+
+def check_lead_name(name):
+    """``name`` stripped, if a lead may take it: 1 to 64 characters, no control character,
+    not a reserved name (``admin`` signs the admin token's decisions), whatever the case.
+
+    >>> check_lead_name("  Sari Dewi ")
+    'Sari Dewi'
+    """
+    name = (name or "").strip()
+    if not name:
+        raise InvalidName("a lead needs a name")
+    if len(name) > 64 or any(unicodedata.category(c) == "Cc" for c in name):
+        raise InvalidName(f"lead name {name[:64]!r}: at most 64 characters, no control "
+                          "characters")
+    if name.lower() in RESERVED_LEAD_NAMES:
+        raise InvalidName(f"lead name {name!r} is reserved (choose another: "
+                          f"{', '.join(sorted(RESERVED_LEAD_NAMES))} are taken)")
+    return name
 
 
 def hash_token(token):

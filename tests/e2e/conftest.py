@@ -124,11 +124,13 @@ class ReviewServer:
 
 @pytest.fixture(scope="session")
 def review_server(e2e_model_dir, tmp_path_factory):
-    """A real ``nlu serve`` on a free port with a fresh SQLite DB and a known admin token."""
+    """A real ``nlu serve`` on a free port with a fresh SQLite DB and a known admin token;
+    half of its messages are reviewed twice, blind (so that every run has some)."""
     work = tmp_path_factory.mktemp("e2e-review-server")
     database_url = f"sqlite:///{work / 'nlu.db'}"
     server = _start_server(e2e_model_dir, work, {
-        "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN})
+        "NLU_DATABASE_URL": database_url, "NLU_ADMIN_TOKEN": REVIEW_ADMIN_TOKEN,
+        "NLU_REVIEW_DOUBLE_RATE": "0.5"})
     try:
         yield ReviewServer(server.url, database_url, REVIEW_ADMIN_TOKEN)
     finally:

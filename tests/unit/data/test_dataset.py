@@ -2,7 +2,7 @@
 
 import pytest
 
-from nlu.data.dataset import Dataset, Example, IntentSpec, validate
+from nlu.data.dataset import Dataset, Example, IntentSpec, prefer_labels, validate
 
 
 def example(text, intent, line, path="data.yaml", fmt="yaml", **kwargs):
@@ -153,3 +153,58 @@ def test_dataset_objects_are_frozen(cls):
     obj = {Example: Example("x", "a"), IntentSpec: IntentSpec("a"), Dataset: Dataset()}[cls]
     with pytest.raises(AttributeError):
         obj.text = "y"
+
+
+# -- review labels against training data --------------------------------------------------
+
+def review(text, intent, line, path="reviewed.yaml"):
+    return Example(text, intent, path=path, line=line, source_format="yaml", origin="review")
+
+
+def test_a_review_label_contradicting_the_training_data_is_an_error_at_the_review():
+    data = Dataset((example("paket blm nyampe", "item_not_received", 2089,
+                            path="data/intents_id.yaml"),
+                    review("Paket belum sampai", "track_order", 12)))
+    (problem,) = validate(data)
+    assert str(problem) == (
+        "reviewed.yaml:12: intent 'track_order': reviewed example 'Paket belum sampai' is "
+        "also labelled intent 'item_not_received' at data/intents_id.yaml:2089 (fix one, or "
+        "say which wins: prefer reviewed or training)")
+    assert problem.severity == "error"
+    # Whichever file comes first, the problem is at the review's line.
+    (again,) = validate(Dataset(tuple(reversed(data.examples))))
+    assert str(again) == str(problem)
+
+
+def test_a_review_repeating_a_training_example_is_a_warning():
+    data = Dataset((example("halo kak", "greeting", 3, path="data/intents_id.yaml"),
+                    review("halo kak", "greeting", 5)))
+    (problem,) = validate(data)
+    assert problem.severity == "warning" and "duplicate example" in str(problem)
+
+
+def test_prefer_settles_review_contradictions_either_way():
+    training = example("asdfghjkl", "greeting", 7, path="data/intents_id.yaml")
+    reviewed = review("asdfghjkl", None, 3)
+    other = example("halo", "greeting", 8, path="data/intents_id.yaml")
+    data = Dataset((training, other, reviewed))
+    kept, warnings = prefer_labels(data, "reviewed")
+    assert kept.examples == (other, reviewed) and validate(kept) == []
+    assert messages(warnings) == [
+        "data/intents_id.yaml:7: intent 'greeting': example 'asdfghjkl' dropped: "
+        "reviewed.yaml:3 labels it out-of-scope (prefer reviewed)"]
+    kept, warnings = prefer_labels(data, "training")
+    assert kept.examples == (training, other)
+    assert messages(warnings) == [
+        "reviewed.yaml:3: out-of-scope: example 'asdfghjkl' dropped: data/intents_id.yaml:7 "
+        "labels it intent 'greeting' (prefer training)"]
+    with pytest.raises(ValueError, match="prefer must be one of reviewed, training"):
+        prefer_labels(data, "latest")
+
+
+def test_prefer_leaves_contradictions_between_training_files_alone():
+    first = example("halo", "greeting", 1, path="a.csv", fmt="csv")
+    second = example("halo", "thanks_goodbye", 1, path="b.csv", fmt="csv")
+    kept, warnings = prefer_labels(Dataset((first, second)), "reviewed")
+    assert kept.examples == (first, second) and warnings == []
+    assert [p.severity for p in validate(kept)] == ["warning"]

@@ -91,7 +91,7 @@ def test_every_problem_of_a_file_is_reported_at_once():
     problems = problems_of("data.yaml")
     assert sorted(problems) == sorted([
         "data.yaml:2: unknown key 'colour' (expected one of intents, out_of_scope, routes, "
-        "version)",
+        "source, version)",
         "data.yaml:9: intent 'cancel_order': duplicate example 'Batalin   pesanan!!' "
         "(first at data.yaml:8)",
         "data.yaml:10: intent 'cancel_order': empty text",
@@ -450,3 +450,52 @@ def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
     path = tmp_path / "excel.csv"
     path.write_bytes("text,intent\npaket blm nyampe,item_not_received\n".encode("utf-8-sig"))
     assert load_dataset(path).texts == ["paket blm nyampe"]
+
+
+# -- review exports --------------------------------------------------------------------------
+
+def test_a_review_export_is_marked_in_every_format(tmp_path):
+    (tmp_path / "r.yaml").write_text("source: review\nintents:\n  - id: greeting\n"
+                                     "    examples: [halo kak]\nout_of_scope: [cuaca]\n")
+    (tmp_path / "r.yml").write_text('version: "3.1"\nnlu:\n- intent: greeting\n'
+                                    "  metadata: {source: review}\n  examples: |\n"
+                                    "    - halo kak\n")
+    (tmp_path / "r.csv").write_text("text,intent,source\nhalo kak,greeting,review\n")
+    (tmp_path / "r.jsonl").write_text('{"text": "halo kak", "intent": "greeting", '
+                                      '"source": "review"}\n')
+    for name in ("r.yaml", "r.yml", "r.csv", "r.jsonl"):
+        dataset = load_dataset(tmp_path / name, require_examples=False)
+        assert {e.origin for e in dataset.examples} == {"review"}, name
+    (tmp_path / "t.csv").write_text("text,intent,source\nhalo kak,greeting,training\n")
+    assert {e.origin for e in load_dataset(tmp_path / "t.csv").examples} == {None}
+
+
+def test_an_unknown_source_is_reported_where_it_is(tmp_path):
+    (tmp_path / "r.yaml").write_text("source: crowd\nintents:\n  - id: greeting\n"
+                                     "    examples: [halo kak]\n")
+    (tmp_path / "r.csv").write_text("text,intent,source\nhalo kak,greeting,crowd\n")
+    for name, line in (("r.yaml", 1), ("r.csv", 2)):
+        with pytest.raises(DataError) as error:
+            load_dataset(tmp_path / name)
+        assert str(error.value) == (f"{tmp_path / name}:{line}: unknown source 'crowd' "
+                                    "(expected one of training, review)")
+
+
+def test_training_stops_on_a_contradicting_review_unless_told_which_wins(tmp_path):
+    (tmp_path / "train.yaml").write_text("intents:\n  - id: greeting\n    examples:\n"
+                                         "      - halo kak\n      - asdfghjkl\n"
+                                         "  - id: thanks_goodbye\n    examples: [makasih]\n")
+    (tmp_path / "reviewed.yaml").write_text("source: review\nout_of_scope:\n  - asdfghjkl\n")
+    paths = [tmp_path / "train.yaml", tmp_path / "reviewed.yaml"]
+    with pytest.raises(DataError) as error:
+        load_dataset(paths)
+    assert str(error.value) == (
+        f"{paths[1]}:3: out-of-scope: reviewed example 'asdfghjkl' is also labelled intent "
+        f"'greeting' at {paths[0]}:5 (fix one, or say which wins: prefer reviewed or training)")
+    reviewed = load_dataset(paths, prefer="reviewed")
+    assert {(e.text, e.intent) for e in reviewed.examples} == {
+        ("halo kak", "greeting"), ("makasih", "thanks_goodbye"), ("asdfghjkl", None)}
+    assert [p.severity for p in reviewed.warnings] == ["warning"]
+    training = load_dataset(paths, prefer="training")
+    assert ("asdfghjkl", "greeting") in {(e.text, e.intent) for e in training.examples}
+    assert len(training) == 3

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from nlu.data.dataset import Dataset, Example
 from nlu.data.readers import load_dataset
 from nlu.data.writers import EXPORT_FORMATS, export_dataset
 from nlu.errors import OutputError
@@ -77,3 +78,30 @@ def test_a_file_that_cannot_be_written_is_an_output_error(tiny_dataset, tmp_path
     os.mkdir("folder")
     with pytest.raises(OutputError, match="folder: cannot write: Is a directory"):
         export_dataset(tiny_dataset, "folder", "csv")
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralized_and_read_back(tmp_path):
+    texts = ["=HYPERLINK(\"http://x\")", "+62 812", "-5 hari", "@admin tolong", "\tcuaca",
+             "'=sudah dikutip", "paket blm nyampe"]
+    dataset = Dataset(tuple(Example(t, "greeting", "id") for t in texts))
+    path = tmp_path / "out.csv"
+    export_dataset(dataset, path, "csv")
+    cells = [row.split(",")[0].strip('"') for row in path.read_text().splitlines()[1:]]
+    assert all(not c.startswith(("=", "+", "-", "@", "\t")) for c in cells)
+    assert [e.text for e in load_dataset(path).examples] == texts
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "rasa", "csv", "jsonl"])
+def test_a_review_export_stays_marked_as_one(fmt, tmp_path):
+    dataset = Dataset((Example("halo kak", "greeting", "id", origin="review"),
+                       Example("cuaca", None, "id", origin="review")))
+    path = tmp_path / f"reviewed.{'yml' if fmt == 'rasa' else fmt}"
+    export_dataset(dataset, path, fmt)
+    assert {e.origin for e in load_dataset(path).examples} == {"review"}
+
+
+def test_training_data_exports_carry_no_mark(tiny_dataset, tmp_path):
+    export_dataset(tiny_dataset, tmp_path / "t.csv", "csv")
+    assert (tmp_path / "t.csv").read_text().splitlines()[0] == "text,intent,lang"
+    export_dataset(tiny_dataset, tmp_path / "t.yaml", "yaml")
+    assert "source:" not in (tmp_path / "t.yaml").read_text()

@@ -9,11 +9,20 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
-from nlu.errors import Conflict, NLUError, RecordRejected, StoreError, UnknownMessage
+from nlu.errors import (
+    Conflict,
+    InvalidName,
+    NLUError,
+    RecordRejected,
+    StoreError,
+    UnknownLead,
+    UnknownMessage,
+)
 from nlu.feedback.store import Store, hash_token, head_revision
 from nlu.feedback.tables import leads, utcnow
 
-TABLES = {"alembic_version", "predictions", "sessions", "feedback", "reviews", "leads"}
+TABLES = {"alembic_version", "predictions", "sessions", "feedback", "reviews", "decisions",
+          "leads"}
 
 
 def prediction(message_id="m1", **overrides):
@@ -258,3 +267,60 @@ def test_a_duplicate_lead_is_still_a_conflict(store):
     store.add_lead("Sari")
     with pytest.raises(Conflict, match="a lead named 'Sari' already exists"):
         store.add_lead("Sari")
+
+
+def test_a_lead_name_is_unique_whatever_the_case(store):
+    store.add_lead("Sari")
+    with pytest.raises(Conflict, match="a lead named 'Sari' already exists"):
+        store.add_lead("sari")
+
+
+@pytest.mark.parametrize("name, message", [
+    ("admin", "lead name 'admin' is reserved"), (" Admin ", "lead name 'Admin' is reserved"),
+    ("SYSTEM", "lead name 'SYSTEM' is reserved"), ("   ", "a lead needs a name"),
+    ("x" * 65, "at most 64 characters"), ("sari\n", None), ("sa\x00ri", "no control"),
+    ("sa\x85ri", "no control"),
+])
+def test_reserved_and_unusable_lead_names(store, name, message):
+    if message is None:  # surrounding whitespace is trimmed
+        store.add_lead(name)
+        assert [lead["name"] for lead in store.list_leads()] == ["sari"]
+        return
+    with pytest.raises(InvalidName, match=message):
+        store.add_lead(name)
+    assert store.list_leads() == []
+
+
+def test_leads_are_listed_revoked_and_rotated(store):
+    sari, budi = store.add_lead("Sari"), store.add_lead("Budi")
+    store.add_predictions([prediction("m1")])
+    from nlu.feedback.queue import ReviewQueue
+
+    ReviewQueue(store, ["item_not_received"], {}).decide("m1", None, "Sari")
+    listed = {lead["name"]: lead for lead in store.list_leads()}
+    assert (listed["Sari"]["decisions"], listed["Budi"]["decisions"]) == (1, 0)
+    assert listed["Sari"]["last_decision"] is not None and listed["Budi"]["revoked_at"] is None
+
+    new = store.rotate_lead("Budi")
+    assert store.lead_for_token(budi) is None and store.lead_for_token(new) == "Budi"
+    assert store.list_leads()[1]["rotated_at"] is not None
+
+    store.revoke_lead("Sari")
+    assert store.lead_for_token(sari) is None
+    assert store.list_leads()[0]["revoked_at"] is not None
+    with pytest.raises(UnknownLead, match="lead 'Sari' is revoked"):
+        store.rotate_lead("Sari")
+    with pytest.raises(Conflict):
+        store.add_lead("Sari")  # the name stays taken: the history names them
+    with pytest.raises(UnknownLead, match="no lead named 'Nobody'"):
+        store.revoke_lead("Nobody")
+    with pytest.raises(UnknownLead):
+        store.rotate_lead("Nobody")
+
+
+def test_feedback_can_say_out_of_scope(store):
+    store.add_predictions([prediction("m1")])
+    store.add_feedback("m1", "agent", out_of_scope=True)
+    with store.engine.connect() as connection:
+        row = connection.execute(text("SELECT correct_intent, out_of_scope FROM feedback")).one()
+    assert tuple(row) == (None, 1)

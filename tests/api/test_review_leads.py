@@ -1,0 +1,61 @@
+"""Leads over HTTP (admin token) and the CLI: create, list, rotate, revoke; reserved names."""
+
+import pytest
+
+from training.cli import main as nlu_main
+
+from .reviewing import admin, auth, queue
+
+
+def test_an_admin_creates_lists_rotates_and_revokes_leads(client):
+    created = client.post("/v1/review/leads/ Rina ", headers=admin(client))
+    assert created.status_code == 201
+    body = created.json()
+    assert body["name"] == "Rina" and len(body["token"]) >= 32
+    assert queue(client, auth(body["token"]))["total"] == 0
+    listed = client.get("/v1/review/leads", headers=admin(client)).json()
+    assert [(l["name"], l["decisions"], l["revoked_at"]) for l in listed["leads"]] == [
+        ("Rina", 0, None)]
+    assert "admin" in listed["reserved"]
+
+    rotated = client.post("/v1/review/leads/Rina/rotate", headers=admin(client)).json()
+    assert client.get("/v1/review", headers=auth(body["token"])).status_code == 403
+    assert queue(client, auth(rotated["token"]))["total"] == 0
+
+    assert client.post("/v1/review/leads/Rina/revoke", headers=admin(client)).json() == {
+        "name": "Rina", "revoked": True}
+    assert client.get("/v1/review", headers=auth(rotated["token"])).status_code == 403
+    assert client.post("/v1/review/leads/Rina/rotate", headers=admin(client)).status_code == 404
+    assert client.post("/v1/review/leads/Nobody/revoke",
+                       headers=admin(client)).status_code == 404
+
+
+@pytest.mark.parametrize("name, status", [("admin", 422), ("ADMIN", 422), ("   ", 422),
+                                          ("Rina", 409)])
+def test_reserved_empty_and_taken_names_are_refused(client, name, status):
+    client.post("/v1/review/leads/Rina", headers=admin(client))
+    response = client.post(f"/v1/review/leads/{name}", headers=admin(client))
+    assert response.status_code == status, response.text
+
+
+def test_the_lead_commands(client, capsys):
+    db = client.app.state.nlu.settings.database_url
+    assert nlu_main(["review", "leads", "--db", db]) == 0
+    assert capsys.readouterr().out == "no leads yet (nlu review add-lead NAME)\n"
+    assert nlu_main(["review", "add-lead", "admin", "--db", db]) == 2
+    assert capsys.readouterr().err.startswith("error: lead name 'admin' is reserved")
+    assert nlu_main(["review", "add-lead", "Sari", "--db", db]) == 0
+    old = capsys.readouterr().out.strip().splitlines()[-1]
+    assert nlu_main(["review", "rotate", "Sari", "--db", db]) == 0
+    new = capsys.readouterr().out.strip().splitlines()[-1]
+    assert client.get("/v1/review", headers=auth(old)).status_code == 403
+    assert client.get("/v1/review", headers=auth(new)).status_code == 200
+    assert nlu_main(["review", "revoke", "Sari", "--db", db]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert client.get("/v1/review", headers=auth(new)).status_code == 403
+    assert nlu_main(["review", "leads", "--db", db]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:2] == ["status", "created_at"]
+    assert table[-1].split()[:2] == ["Sari", "revoked"]
+    assert nlu_main(["review", "revoke", "Nobody", "--db", db]) == 2
+    assert capsys.readouterr().err == "error: no lead named 'Nobody'\n"
