@@ -332,10 +332,9 @@ def _read_table(path, text_column, label_column):
             problems.append(Problem(name, line, "empty text"))
             continue
         lang, route = _optional(row.get("lang")), _optional(row.get("route"))
-        origin, bad = _origin(name, _optional(row.get("source")), line)
-        if bad:
-            problems += bad
-            continue
+        # A table's "source" column often says where a row came from (a dataset, a
+        # channel): only "review" marks a review export's row.
+        origin = REVIEW_ORIGIN if _optional(row.get("source")) == REVIEW_ORIGIN else None
         if path.suffix.lower() == ".csv":
             text = _unneutralized(text)
         flags = frozenset(str(k) for k, v in row.items() if v is True

@@ -59,8 +59,8 @@ class LanguageDetector:
         """``(Indonesian, English)``: how many marker words of each language ``text`` has,
         the evidence behind its language (a conversation keeps its language on little).
 
-        >>> LanguageDetector().markers("ok")
-        (0, 1)
+        >>> LanguageDetector().markers("okay thanks kak")
+        (1, 2)
         """
         indonesian, english = _word_lists()
         tokens = tokenize(text)

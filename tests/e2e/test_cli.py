@@ -61,7 +61,7 @@ def test_train_writes_an_artifact_and_links_it(trained, workdir):
     assert summary["profile"] == "fast"
     assert summary["examples"] == 58
     assert summary["intents"] == 6
-    assert set(summary["thresholds"]) == {"threshold", "margin"}
+    assert set(summary["thresholds"]) == {"threshold", "margin", "out_of_scope"}
     assert (workdir / "models" / "v1" / "manifest.json").is_file()
     current = workdir / "models" / "current"
     assert current.is_symlink() and current.resolve() == (workdir / "models" / "v1").resolve()
