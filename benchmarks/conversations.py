@@ -34,17 +34,21 @@ from nlu.reports.heldout import held_out_predictions
 from .server import ROOT
 
 DEFAULT_SETS = [ROOT / "data" / "test_id.jsonl", ROOT / "data" / "test_informal_id.jsonl"]
+#: Real customers' reviews (evaluation only, never copied here): measured when present.
+REAL_DEV = ROOT.parent / "shared" / "benchmarks" / "real_reviews_dev" / "dev.jsonl"
 DEFAULT_LABELLED = [ROOT / "data" / "frustration_dev.jsonl",
                     ROOT / "data" / "frustration_test.jsonl"]
 DEFAULT_TRAIN = ROOT / "data" / "intents_id.yaml"
 CEILINGS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def run(model_dir, sets=DEFAULT_SETS, labelled=DEFAULT_LABELLED, policy=None,
+def run(model_dir, sets=None, labelled=DEFAULT_LABELLED, policy=None,
         held_out_folds=0, train_path=DEFAULT_TRAIN):
     """The report: ``{"model", "policy", "clarification": {set: figures},
     "frustration": {set: figures}}``, and ``"held_out"`` (the ceiling sweep on held-out
     predictions of ``train_path``, the model's profile) when ``held_out_folds``."""
+    if sets is None:
+        sets = DEFAULT_SETS + ([REAL_DEV] if REAL_DEV.is_file() else [])
     model = load_model(model_dir)
     # The policy the assistant serves with: the routes' small talk is never asked about.
     router = load_router(ROOT / "data" / "routes.yaml", model.intent_routes)
@@ -62,8 +66,7 @@ def run(model_dir, sets=DEFAULT_SETS, labelled=DEFAULT_LABELLED, policy=None,
         frustration[str(path.name)] = {k: v for k, v in result.items() if k != "errors"} | {
             "misjudged": [e["text"] for e in result["errors"]]}
     report = {"model": str(model_dir), "profile": model.profile,
-              "thresholds": {"threshold": model.thresholds.threshold,
-                             "margin": model.thresholds.margin},
+              "thresholds": vars(model.thresholds),
               "policy": vars(policy), "clarification": clarification,
               "frustration": frustration}
     if held_out_folds:

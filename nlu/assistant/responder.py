@@ -15,7 +15,7 @@ from .conversation import MAX_MISSES, ConversationState, Question, remember, ses
 from .frustration import load_frustration_detector
 from .knowledge import load_knowledge_base
 from .replies import load_replies, reply_language
-from .router import load_router
+from .router import SELLER_INTENT, load_router
 from .slots import SHORT_ANSWER_WORDS, Answer, load_answer_reader
 
 DOMAIN_FILES = {"knowledge": "kb/articles.yaml", "routes": "routes.yaml",
@@ -125,9 +125,12 @@ class Responder:
         facts = remember({}, prediction.entities)
         common = self._common(prediction, lang)
         if prediction.intent is not None:
+            # Whether a complaint was filed matters to the seller rule only (and reading it
+            # is a third of the reply's cost).
+            complaint = self.answers.complaint_filed(prediction.text) \
+                if prediction.intent == SELLER_INTENT else None
             return self.route_reply(prediction.intent, lang, facts, prediction.text, common,
-                                    days=facts.get("duration"),
-                                    complaint=self.answers.complaint_filed(prediction.text),
+                                    days=facts.get("duration"), complaint=complaint,
                                     ranked=ranked)
         article = self._closest_article(prediction, lang, common, ranked)
         if article is not None:
@@ -353,7 +356,7 @@ class _Turn:
         if self.r.router.intent_routes.get(intent) not in ORDER_ROUTES:
             return ()
         missing = ()
-        if intent == "seller_unresponsive" and days is None and complaint is not False \
+        if intent == SELLER_INTENT and days is None and complaint is not False \
                 and "days" not in self.state.asked:
             missing += ("days",)
         if not facts.get("invoice") and "order" not in self.state.asked:

@@ -3,7 +3,7 @@
 The steps and the rules' figures are data (data/routes.yaml); the rules are this module.
 """
 
-__all__ = ["Router", "RouteDecision", "load_router"]
+__all__ = ["Router", "RouteDecision", "load_router", "SELLER_INTENT"]
 
 import math
 from dataclasses import dataclass
@@ -12,6 +12,10 @@ from ..data.yamlfile import line_of, read_yaml
 from ..errors import DataError, Problem
 from ..vocabulary import ROUTES
 from .replies import bilingual, reply_language
+
+
+#: The intent whose steps follow the seller rule (days since the complaint).
+SELLER_INTENT = "seller_unresponsive"
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class Router:
         lang = reply_language(lang)
         urgent = intent in self.urgent_intents
         steps = self.routes[route]["steps"][lang]
-        if intent == "seller_unresponsive":
+        if intent == SELLER_INTENT:
             decision = self._seller_rule(route, lang, days, complaint)
             if decision is not None:
                 reason, steps, flags = decision

@@ -59,8 +59,7 @@ def run_benchmark(train_path, test_path, profiles=("fast", "accurate"), text_col
             "predict_latency": measure_latency(model, texts[:latency_samples]),
             "batch_throughput_per_s": round(len(texts) / batch_seconds, 1),
             "artifact_bytes": size,
-            "thresholds": {"threshold": model.thresholds.threshold,
-                           "margin": model.thresholds.margin},
+            "thresholds": vars(model.thresholds),
             "n_train": len(train_data),
             "n_test": len(test_data),
         }

@@ -81,4 +81,4 @@ def test_real_minilm_model(tiny_dataset, tmp_path):
     path = save_model(model, tmp_path / "accurate")
     # The encoder is referenced by name, not pickled into the artifact.
     assert (path / "pipeline.pkl").stat().st_size < 5_000_000
-    assert load_model(path).predict(messages) == predictions
+    assert load_model(path).predict(messages) == [greeting, cancel, recipe]
