@@ -35,10 +35,15 @@ class ClarificationPolicy:
         raising the ceiling from 0.6 to 0.7 prevents one wrong answer for every two more
         questions, from 0.7 to 0.8 one for every five (README, "Conversations").
     floor : float
-        A ``low_confidence`` fallback at or above this confidence is a question between
-        its candidates; below it, the model has no idea and the customer is asked to
-        rephrase. An ``ambiguous`` fallback is always a question, an ``out_of_scope`` one
-        never.
+        A reply to a question that the model reads as out of scope still picks a candidate
+        when the model gives that candidate at least this confidence.
+    min_share : float
+        A ``low_confidence`` fallback whose top intent holds at least this share of the
+        ranked intents' probability is a question between its candidates (a long message
+        that is partly out of scope has a low confidence however clearly it points at a few
+        intents); below it (five intents alike: 0.2 each) the model has no idea and the
+        customer is asked to rephrase. An ``ambiguous`` fallback is always a question, an
+        ``out_of_scope`` one never.
     max_candidates : int
         At most this many suggestions (two are always offered).
     third_share : float
@@ -60,6 +65,7 @@ class ClarificationPolicy:
 
     ceiling: float = 0.7
     floor: float = 0.2
+    min_share: float = 0.25
     max_candidates: int = 3
     third_share: float = 0.5
     small_talk: tuple = ()
@@ -73,7 +79,7 @@ class ClarificationPolicy:
         if prediction.fallback == "ambiguous":
             return "clarify"
         if prediction.fallback == "low_confidence":
-            return "clarify" if prediction.confidence >= self.floor else "miss"
+            return "clarify" if _share_of_intents(prediction) >= self.min_share else "miss"
         return "clarify" if prediction.confidence < self.ceiling else "answer"
 
     def candidates(self, prediction):
@@ -85,6 +91,20 @@ class ClarificationPolicy:
             if ranked.confidence >= self.third_share * offered[-1].confidence > 0:
                 offered.append(ranked)
         return tuple(offered)
+
+
+def _share_of_intents(prediction):
+    """The top intent's share of the ranked intents' probability: its confidence given
+    that the message is about one of them (a long review that is also largely out of scope
+    has a low confidence however clearly it points at an intent).
+
+    >>> from nlu.model.prediction import Prediction, RankedIntent
+    >>> ranking = (RankedIntent("a", 0.06), RankedIntent("b", 0.06), RankedIntent("c", 0.06))
+    >>> round(_share_of_intents(Prediction("x", None, 0.06, ranking, "low_confidence", "id", ())), 2)
+    0.33
+    """
+    total = sum(r.confidence for r in prediction.ranking)
+    return prediction.ranking[0].confidence / total if total > 0 else 0.0
 
 
 def resolve_choice(text, candidates, names, prediction, floor=0.0):

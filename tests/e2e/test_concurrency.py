@@ -1,6 +1,6 @@
 """Concurrent writers against a real ``nlu serve --workers 2``: not one feedback row lost.
 
-Eight writer processes, each with its own HTTP client, post 1,000 feedback items each while
+Eight writer processes, each with its own HTTP client, post 250 feedback items each while
 the server's two worker processes write to SQLite (WAL) or PostgreSQL.
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from nlu.feedback.store import Store, head_revision
 
 WRITERS = 8
-ITEMS_PER_WRITER = 1000
+ITEMS_PER_WRITER = 250
 RACES = 50
 MESSAGES = ["paket blm nyampe udh 5 hari", "mau refund dana saya", "halo kak",
             "resep nasi goreng enak", "my voucher cannot be used", "ganti nomor hp dong",

@@ -32,8 +32,10 @@ def predict(confidences, fallback=None, text="x"):
     ((0.45, 0.40), "ambiguous", "clarify"),
     ((0.9, 0.85), "ambiguous", "clarify"),     # ambiguous whatever the confidence
     ((0.48, 0.26), "low_confidence", "clarify"),
-    ((0.2, 0.1), "low_confidence", "clarify"),  # at the floor
-    ((0.19, 0.1), "low_confidence", "miss"),
+    # A low confidence is read as the top intent's share of the ranked intents.
+    ((0.06, 0.06, 0.06), "low_confidence", "clarify"),   # partly out of scope, three alike
+    ((0.1, 0.1, 0.1, 0.1), "low_confidence", "clarify"),  # at the minimum share
+    ((0.05, 0.05, 0.05, 0.05, 0.05), "low_confidence", "miss"),  # five alike: no idea
     ((0.5, 0.3), "out_of_scope", "miss"),
 ])
 def test_the_policy_decides_from_the_fallback_and_the_confidence(confidences, fallback,
@@ -105,7 +107,7 @@ def test_measuring_a_policy_on_labelled_predictions():
                    predict((0.8, 0.2)),                        # answered wrong
                    predict((0.5, 0.3), "low_confidence"),      # clarified, top was right
                    predict((0.45, 0.4), "ambiguous"),          # clarified, truth not offered
-                   predict((0.1, 0.05), "low_confidence"),     # missed
+                   predict((0.05,) * 5, "low_confidence"),     # missed: five alike
                    predict((0.55, 0.3)),                       # out of scope, clarified
                    predict((0.02, 0.01), "out_of_scope")]      # out of scope, missed
     truths = ["damaged_or_wrong_item", "refund_return", "damaged_or_wrong_item", "cancel_order",

@@ -35,6 +35,15 @@ def test_batches_give_the_same_vectors_and_scale_applies(embedder):
     np.testing.assert_allclose(small, whole * 2, atol=1e-4)
 
 
+def test_only_the_first_characters_are_embedded():
+    short = E5Embedder(max_chars=40).fit([])
+    request = "paket saya belum sampai sudah seminggu, "
+    one, other = request + "padahal kata kurir sudah diantar", request + "tolong dicek ya min"
+    np.testing.assert_allclose(short.transform([one]), short.transform([other]), atol=1e-6)
+    whole = E5Embedder(max_chars=None).fit([])
+    assert not np.allclose(whole.transform([one]), whole.transform([other]), atol=1e-3)
+
+
 def test_the_engine_is_never_pickled_and_the_encoder_is_recorded(embedder):
     embedder.transform(["halo"])
     state = pickle.dumps(embedder)
@@ -44,7 +53,7 @@ def test_the_engine_is_never_pickled_and_the_encoder_is_recorded(embedder):
     assert again.encoder_["name"] == f"{E5_ENCODER}/original"
     assert again.check_encoder() is None
     assert clone(embedder).get_params() == {"scale": 1.0, "batch_size": 64,
-                                            "variant": "original"}
+                                            "variant": "original", "max_chars": 500}
 
 
 def test_a_model_trained_with_another_encoder_version_refuses_to_load(tiny_dataset, tmp_path,
