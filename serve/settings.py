@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     batch_max_size: int = Field(32, ge=1, le=1024)
     # Fair use of the prediction thread: one model call takes at most this many characters
     # (a long batch is split over calls, and single messages go in between).
-    batch_max_chars: int = Field(8000, ge=1)
+    batch_max_chars: int = Field(3000, ge=1)
     max_request_chars: int = Field(100_000, ge=1)
     max_body_bytes: int = Field(400_000, ge=1)
     rate_limit: float = Field(0.0, ge=0)  # requests a second per client; 0: no limit
