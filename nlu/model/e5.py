@@ -56,9 +56,7 @@ class E5Embedder(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "dimension_")
-        # Artifacts saved before max_chars existed embed whole texts, as they were trained.
-        limit = getattr(self, "max_chars", None)
-        texts = [str(t)[:limit] for t in X]
+        texts = [str(t)[:self.max_chars] for t in X]
         out = np.zeros((len(texts), self.dimension_), dtype=np.float32)
         engine = self._engine()
         for start in range(0, len(texts), self.batch_size):
