@@ -130,7 +130,8 @@ _INTENT_FIELDS = (("FeedbackRequest", "correct_intent", (OUT_OF_SCOPE,)),
 
 def _openapi_with_intents(app):
     """The OpenAPI schema, with the intents of the model being served (they change on
-    reload, so the schema is rebuilt each time)."""
+    reload, so the schema is rebuilt each time) and the API key required only when the
+    server has keys."""
     from fastapi.openapi.utils import get_openapi
 
     schema = get_openapi(title=app.title, version=app.version, description=app.description,
@@ -143,6 +144,12 @@ def _openapi_with_intents(app):
             for option in prop.get("anyOf", [prop]):
                 if option.get("type") == "string":
                     option["enum"] = list(state.engine.model.labels) + list(extra)
+        if not state.settings.api_keys:
+            # Without NLU_API_KEYS the X-API-Key scheme is optional ({}: no key at all).
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    if "security" in operation:
+                        operation["security"] = [{}, *operation["security"]]
     return schema
 
 
@@ -169,14 +176,27 @@ async def _unexpected_error(request: Request, exc: Exception):
 class AccessLog:
     """Pure ASGI middleware: one JSON line per request, and the request metrics.
 
-    Texts and paths are sanitized and masked (phones, emails, invoices...) before they
-    reach the log: a path can carry what a client put in it.
+    A route adds fields to its line in ``request.state.log``, texts masked already
+    (:func:`serve.api.answer`). Paths are sanitized and masked (phones, emails,
+    invoices...) here: a path can carry what a client put in it. The masked forms of the
+    last :data:`PATHS_KEPT` distinct paths are kept (a server sees few).
     """
+
+    PATHS_KEPT = 1024
 
     def __init__(self, app, metrics, enabled=True):
         self.app = app
         self.metrics = metrics
         self.enabled = enabled
+        self._paths = {}
+
+    def _logged_path(self, path):
+        logged = self._paths.get(path)
+        if logged is None:
+            if len(self._paths) >= self.PATHS_KEPT:
+                self._paths.clear()
+            logged = self._paths[path] = stored_text(path, keep_invoices=False)
+        return logged
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -199,10 +219,8 @@ class AccessLog:
             self.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
             self.metrics.latency.labels(endpoint).observe(seconds)
             if self.enabled:
-                fields = dict(scope.get("state", {}).get("log") or {})
-                if "text" in fields:
-                    fields["text"] = stored_text(fields["text"], keep_invoices=False)
+                fields = scope.get("state", {}).get("log") or {}
                 access_log.info(json.dumps({
                     "ts": round(time.time(), 3), "method": scope["method"],
-                    "path": stored_text(scope["path"], keep_invoices=False), "status": status,
+                    "path": self._logged_path(scope["path"]), "status": status,
                     "latency_ms": round(seconds * 1000, 2), **fields}, ensure_ascii=False))

@@ -4,15 +4,23 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import APIKeyHeader
+from starlette.requests import HTTPConnection
 
 from .limits import check_rate
 
 
-# The dependencies of the prediction routes are ``async def``: FastAPI runs a plain ``def``
-# dependency in its thread pool, two thread hops per request that cost more than the model
-# call in the fast profile (`nlu benchmark http`). They must not block.
-async def get_state(request: Request):
+def state_of(request):
+    """The app's :class:`~serve.app.ServerState`. The prediction routes call this
+    themselves: as a dependency it costs them more than the model call of the fast profile
+    (`nlu benchmark http`)."""
     return request.app.state.nlu
+
+
+# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its
+# thread pool, two thread hops per request. They must not block.
+async def get_state(request: Request):
+    return state_of(request)
 
 
 def _bearer(authorization):
@@ -21,17 +29,26 @@ def _bearer(authorization):
     return None
 
 
-async def require_api_key(request: Request, x_api_key: Annotated[str | None, Header()] = None):
-    """Parse and chat need a key only when ``NLU_API_KEYS`` lists some; with
-    ``NLU_RATE_LIMIT`` set, each client (its key, or else its address) has a rate."""
-    state = request.app.state.nlu
-    keys = state.settings.api_keys
-    if keys and not any(hmac.compare_digest((x_api_key or "").encode(), k.encode())
-                        for k in keys):
-        raise HTTPException(401, "missing or wrong API key (header X-API-Key)")
-    if state.rate_limits is not None:
-        address = request.client.host if request.client else "unknown"
-        check_rate(state.rate_limits, f"key:{x_api_key}" if keys else f"address:{address}")
+class ApiKeyCheck(APIKeyHeader):
+    """Parse and chat need a key (header ``X-API-Key``) only when ``NLU_API_KEYS`` lists
+    some; with ``NLU_RATE_LIMIT`` set, each client (its key, or else its address) has a
+    rate. A security scheme, so the OpenAPI schema and /docs show the key; it reads the
+    header itself: a header parameter costs a tenth of a prediction request."""
+
+    def __init__(self):
+        super().__init__(name="X-API-Key", auto_error=False,
+                         description="Needed when the server sets NLU_API_KEYS.")
+
+    async def __call__(self, request: HTTPConnection):
+        state = state_of(request)
+        x_api_key = request.headers.get("x-api-key")
+        keys = state.settings.api_keys
+        if keys and not any(hmac.compare_digest((x_api_key or "").encode(), k.encode())
+                            for k in keys):
+            raise HTTPException(401, "missing or wrong API key (header X-API-Key)")
+        if state.rate_limits is not None:
+            address = request.client.host if request.client else "unknown"
+            check_rate(state.rate_limits, f"key:{x_api_key}" if keys else f"address:{address}")
 
 
 def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None):
@@ -79,6 +96,6 @@ def reviewer_name(state, token):
 
 State = Annotated[object, Depends(get_state)]
 Reviewer = Annotated[str, Depends(require_reviewer)]
-ApiKey = Depends(require_api_key)
+ApiKey = Depends(ApiKeyCheck())
 Admin = Depends(require_admin)
 AdminReviewer = Depends(require_admin_reviewer)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from nlu.vocabulary import RASA_FALLBACK_INTENT
 
 from .api import answer
-from .deps import ApiKey, State
+from .deps import ApiKey
 from .schemas import ErrorResponse, RasaParseRequest, RasaParseResponse
 
 router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
@@ -15,10 +15,10 @@ router = APIRouter(tags=["rasa"], dependencies=[ApiKey],
 
 @router.post("/model/parse", response_model=RasaParseResponse,
              summary="Parse a message, Rasa Open Source response shape")
-async def model_parse(body: RasaParseRequest, state: State, request: Request):
+async def model_parse(body: RasaParseRequest, request: Request):
     """Like Rasa's FallbackClassifier, a fallback puts `nlu_fallback` on top of the ranking
     (with the threshold as its confidence); the real ranking follows."""
-    engine, [(_, answered)] = await answer(state, request, [body.text], "model_parse")
+    engine, [(_, answered)] = await answer(request, [body.text], "model_parse")
     prediction = answered.prediction
     ranking = [{"name": r.intent, "confidence": r.confidence} for r in prediction.ranking]
     if prediction.intent is None:

@@ -5,7 +5,7 @@ __all__ = ["Article", "KnowledgeBase", "load_knowledge_base"]
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from ..model.features import NgramTfidf
 
 from ..data.yamlfile import line_of, read_yaml
 from ..errors import DataError, Problem
@@ -54,8 +54,8 @@ class KnowledgeBase:
         # Words every article shares (the brand, forms of address) say nothing about topic.
         self._normalize = lambda text: " ".join(
             w for w in normalizer(text).split() if w not in _COMMON_WORDS)
-        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
-                                           sublinear_tf=True)
+        self._vectorizer = NgramTfidf(analyzer="char_wb", ngram_range=(3, 5),
+                                      sublinear_tf=True)
         titles = [self._normalize(" ".join(a.title.values())) for a in self.articles]
         bodies = [self._normalize(" ".join(a.body.values())) for a in self.articles]
         self._vectorizer.fit(titles + bodies)

@@ -3,7 +3,7 @@ front end: the prediction's row, the text any database and log can hold (sanitiz
 masked), the session id as stored, and the check of a label a person gives."""
 
 __all__ = ["prediction_record", "new_message_id", "check_label", "clean_text", "stored_text",
-           "stored_session_id"]
+           "stored_texts", "stored_session_id"]
 
 import hashlib
 import hmac
@@ -11,7 +11,7 @@ import re
 import uuid
 
 from ..errors import UnknownLabel
-from ..text.privacy import carries_personal_data, mask_text
+from ..text.privacy import carries_personal_data, mask_text, mask_text_twice
 from .tables import utcnow
 
 # C0 and C1 control characters but tab, newline and carriage return: PostgreSQL refuses
@@ -40,6 +40,12 @@ def stored_text(text, keep_invoices=True):
     return mask_text(clean_text(text), keep_invoices=keep_invoices)
 
 
+def stored_texts(text):
+    """``(stored_text(text), stored_text(text, keep_invoices=False))`` in one pass: what
+    the database keeps of a message and what a log shows of it."""
+    return mask_text_twice(clean_text(text))
+
+
 def stored_session_id(session_id, key):
     """The session id as stored: itself, or when it carries personal data (a frontend that
     uses the customer's phone number or email as the id) a keyed hash, ``anon-`` and 32
@@ -60,12 +66,13 @@ def new_message_id():
     return uuid.uuid4().hex
 
 
-def prediction_record(prediction, message_id, model_version, endpoint, session_id=None):
+def prediction_record(prediction, message_id, model_version, endpoint, session_id=None,
+                      text=None):
     """The stored form of a :class:`~nlu.model.prediction.Prediction`.
 
     The text is sanitized and masked (:func:`stored_text`: personal data out, invoice
-    numbers kept for CS leads); entity values are not stored. ``session_id`` is the one
-    :func:`stored_session_id` gives.
+    numbers kept for CS leads; ``text`` when the caller has it already); entity values are
+    not stored. ``session_id`` is the one :func:`stored_session_id` gives.
     """
     ranking = [{"intent": r.intent, "confidence": r.confidence} for r in prediction.ranking]
     return {
@@ -74,7 +81,7 @@ def prediction_record(prediction, message_id, model_version, endpoint, session_i
         "session_id": session_id,
         "model_version": model_version,
         "endpoint": endpoint,
-        "text": stored_text(prediction.text),
+        "text": stored_text(prediction.text) if text is None else text,
         "lang": prediction.lang,
         "intent": prediction.intent,
         "top_intent": ranking[0]["intent"],

@@ -1,9 +1,13 @@
 """Feature extraction: normalized word and character n-gram TF-IDF."""
 
-__all__ = ["TextNormalizer", "make_tfidf"]
+__all__ = ["TextNormalizer", "NgramTfidf", "make_tfidf"]
 
+import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as normalize_rows
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
@@ -49,14 +53,101 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         return [normalize(text) for text in X]
 
 
+class NgramTfidf(TfidfVectorizer):
+    """A :class:`~sklearn.feature_extraction.text.TfidfVectorizer` whose ``transform``
+    gives the same matrix in a fraction of the time on short messages, for the model's
+    word and ``char_wb`` n-grams (other settings take the parent's way).
+
+    A ``char_wb`` n-gram never crosses a word, so a text's columns are the sum of its
+    words': each word's columns are worked out once and kept (at most ``MAX_WORDS``
+    words, forgotten all at once when full), and a message is a lookup per word. The word
+    n-grams are counted straight from the fitted vocabulary. Both skip the parent's
+    per-call checks, which cost more than the counting on a batch of chat messages.
+    Texts are str (``input="content"``).
+    """
+
+    #: Words whose columns are kept (about 12 MB).
+    MAX_WORDS = 50_000
+
+    def transform(self, raw_documents):
+        if (isinstance(raw_documents, str) or not hasattr(self, "vocabulary_")
+                or self.input != "content" or self.binary or self.use_idf is False
+                or self.analyzer not in ("word", "char_wb") or self.strip_accents
+                or self.preprocessor or self.tokenizer or self.stop_words):
+            return super().transform(raw_documents)
+        texts = [doc.lower() if self.lowercase else doc for doc in raw_documents]
+        count = self._char_wb_columns if self.analyzer == "char_wb" else self._word_columns
+        counts = _count_matrix([count(text) for text in texts], len(self.vocabulary_),
+                               self.dtype)
+        if self.sublinear_tf:
+            np.log(counts.data, out=counts.data)
+            counts.data += 1.0
+        counts.data *= self.idf_[counts.indices]
+        if self.norm == "l2":  # what sklearn's normalize does, without its checks
+            inplace_csr_row_normalize_l2(counts)
+            return counts
+        return normalize_rows(counts, norm=self.norm, copy=False) if self.norm else counts
+
+    def _char_wb_columns(self, text):
+        """The columns of the char_wb n-grams of ``text``, with repeats."""
+        known = self.__dict__.setdefault("_known_words", {})
+        if len(known) > self.MAX_WORDS:
+            known.clear()
+        parts = []
+        for word in text.split():
+            columns = known.get(word)
+            if columns is None:
+                columns = known[word] = self._columns_of(word)
+            parts.append(columns)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+    def _columns_of(self, word):
+        vocabulary, (low, high) = self.vocabulary_, self.ngram_range
+        padded, grams = f" {word} ", []
+        for n in range(low, high + 1):
+            if len(padded) <= n:  # a short word counts once, whole (as the parent does)
+                grams.append(padded)
+                break
+            grams += (padded[i:i + n] for i in range(len(padded) - n + 1))
+        return np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
+
+    def _word_columns(self, text):
+        """The columns of the word n-grams of ``text``, with repeats."""
+        split = self.__dict__.get("_split")
+        if split is None:
+            split = self.__dict__["_split"] = self.build_tokenizer()
+        vocabulary, (low, high) = self.vocabulary_, self.ngram_range
+        tokens = split(text)
+        grams = [" ".join(tokens[i:i + n]) for n in range(low, high + 1)
+                 for i in range(len(tokens) - n + 1)]
+        return np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_known_words", None)
+        state.pop("_split", None)
+        return state
+
+
+def _count_matrix(rows, n_columns, dtype):
+    """The CSR count matrix of rows given as arrays of column indices, with repeats."""
+    indptr = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([len(row) for row in rows], out=indptr[1:])
+    indices = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+    counts = sp.csr_matrix((np.ones(len(indices), dtype=dtype), indices, indptr),
+                           shape=(len(rows), n_columns))
+    counts.sum_duplicates()  # sums the repeats, sorts the indices
+    return counts
+
+
 def make_tfidf(word_ngrams=(1, 2), char_ngrams=(2, 5), char_min_df=2):
     """Normalize, then concatenate word and char_wb n-gram TF-IDF (sublinear tf)."""
     ngrams = FeatureUnion(
         [
-            ("word", TfidfVectorizer(ngram_range=word_ngrams, sublinear_tf=True,
-                                     token_pattern=r"(?u)\b\w+\b|[^\w\s]")),
-            ("char", TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams,
-                                     sublinear_tf=True, min_df=char_min_df)),
+            ("word", NgramTfidf(ngram_range=word_ngrams, sublinear_tf=True,
+                                token_pattern=r"(?u)\b\w+\b|[^\w\s]")),
+            ("char", NgramTfidf(analyzer="char_wb", ngram_range=char_ngrams,
+                                sublinear_tf=True, min_df=char_min_df)),
         ]
     )
     return Pipeline([("normalize", TextNormalizer()), ("ngrams", ngrams)])

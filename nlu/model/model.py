@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ..errors import DataError, Problem
 from ..text.entities import extract_entities
@@ -64,8 +66,13 @@ class NLUModel:
         return replace(self, thresholds=new)
 
     def predict_proba(self, texts):
-        """Probabilities over :attr:`classes` for each text."""
-        return self.pipeline.predict_proba(list(texts))
+        """Probabilities over :attr:`classes` for each text (the Pipeline's
+        ``predict_proba``, its steps called directly: see :func:`_transform`)."""
+        *features, (_, classifier) = self.pipeline.steps
+        X = list(texts)
+        for _, step in features:
+            X = _transform(step, X)
+        return classifier.predict_proba(X)
 
     def predict(self, texts, threshold=None, margin=None):
         """Return one :class:`~nlu.model.prediction.Prediction` per text, in order.
@@ -84,9 +91,15 @@ class NLUModel:
         reasons = ranked.reasons(thresholds)
         for row in np.flatnonzero(lone):
             reasons[row] = reasons[row] or "ambiguous"
-        routes, detect = self.intent_routes, LanguageDetector()
-        return [self._prediction(text, row, reason, float(gap), routes, detect)
-                for text, row, reason, gap in zip(texts, proba, reasons, ranked.margin)]
+        classes, routes, detect = self.classes, self.intent_routes, LanguageDetector()
+        oos = classes.index(OUT_OF_SCOPE) if OUT_OF_SCOPE in classes else None
+        # Each row's intents best first (the out-of-scope class left out), as plain lists:
+        # one sort for the batch, no NumPy scalar per value.
+        orders = np.argsort(-proba, axis=1)[:, :RANKING_SIZE + 1].tolist()
+        return [self._prediction(text, row, [i for i in order if i != oos][:RANKING_SIZE],
+                                 reason, gap, classes, routes, detect)
+                for text, row, order, reason, gap
+                in zip(texts, proba.tolist(), orders, reasons, ranked.margin.tolist())]
 
     def _lone_words(self, texts):
         """Which texts are one word the training data never held alone ("akun",
@@ -96,10 +109,9 @@ class NLUModel:
             return np.zeros(len(texts), dtype=bool)
         return np.array([normalizers[0].lone_word(t) is not None for t in texts], dtype=bool)
 
-    def _prediction(self, text, row, reason, gap, routes, detect):
-        classes = self.classes
-        order = [i for i in np.argsort(-row) if classes[i] != OUT_OF_SCOPE][:RANKING_SIZE]
-        ranking = tuple(RankedIntent(classes[i], round(float(row[i]), 4)) for i in order)
+    @staticmethod
+    def _prediction(text, row, order, reason, gap, classes, routes, detect):
+        ranking = tuple(RankedIntent(classes[i], round(row[i], 4)) for i in order)
         intent = ranking[0].intent if reason is None else None
         return Prediction(
             text=text,
@@ -112,6 +124,24 @@ class NLUModel:
             route=routes.get(intent) if intent else None,
             margin=round(gap, 4),
         )
+
+
+def _transform(step, X):
+    """``step.transform(X)``, with the Pipelines and FeatureUnions of the model walked
+    here, one part after the other: their own ``transform`` sets up parallel jobs,
+    metadata routing and output containers on each call, which costs more than the
+    features of a message (what `nlu benchmark http` measures)."""
+    if isinstance(step, Pipeline):
+        for _, inner in step.steps:
+            X = _transform(inner, X)
+        return X
+    if (isinstance(step, FeatureUnion) and step.transformer_weights is None
+            and all(hasattr(t, "transform") for _, t in step.transformer_list)):
+        parts = [_transform(t, X) for _, t in step.transformer_list]
+        if any(sp.issparse(part) for part in parts):
+            return sp.hstack(parts).tocsr()
+        return np.hstack(parts)
+    return step.transform(X)
 
 
 def train(dataset, profile="accurate", embedding_model=None, random_state=0):

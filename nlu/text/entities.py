@@ -123,6 +123,7 @@ RESI_PATTERN = (
     rf"|\b(?P<resi_format>{'|'.join(_COURIER_FORMATS.values())})\b"
 )
 
+_DIGIT = re.compile(r"\d")
 _INVOICE = re.compile(INVOICE_PATTERN, re.IGNORECASE)
 _PHONE = re.compile(PHONE_PATTERN, re.IGNORECASE)
 _RESI = re.compile(RESI_PATTERN, re.IGNORECASE)
@@ -164,16 +165,18 @@ def extract_entities(text):
     [('duration', 5), ('amount', 150000)]
     """
     found = []
-    for match in _INVOICE.finditer(text):
+    # Every kind but a duration written in words needs a digit; most messages have none.
+    numbered = _DIGIT.search(text) is not None
+    for match in _INVOICE.finditer(text) if numbered else ():
         found.append(Entity("invoice", match.group().upper(), match.start(), match.end()))
-    for match in _PHONE.finditer(text):
+    for match in _PHONE.finditer(text) if numbered else ():
         found.append(Entity("phone", _phone_value(match.group()), match.start(), match.end()))
-    for match in _RESI.finditer(text):
+    for match in _RESI.finditer(text) if numbered else ():
         group = "resi_code" if match["resi_code"] is not None else "resi_format"
         code = match[group].upper()
         found.append(Entity("resi", code, match.start(group), match.end(group),
                             _courier(match, code)))
-    for match in _AMOUNT.finditer(text):
+    for match in _AMOUNT.finditer(text) if numbered else ():
         found.append(Entity("amount", _amount_value(match), match.start(), match.end()))
     for match in _DURATION.finditer(text):
         found.append(Entity("duration", _duration_value(match), match.start(), match.end()))

@@ -33,10 +33,15 @@ def tokenize(text):
     ['barang', 'barang', 'blm', 'nyampe']
     """
     text = unicodedata.normalize("NFKC", text).lower()
-    text = _URL.sub(" url ", text)
-    text = _EMAIL.sub(" email ", text)
+    # Each pattern needs a character most messages lack (a URL "." or "://", an email
+    # "@", a reduplication "2"): the search is skipped when it is missing.
+    if "." in text or "://" in text:
+        text = _URL.sub(" url ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" email ", text)
     text = _REPEATS.sub(r"\1", text)
-    text = _REDUPLICATION.sub(r"\1 \1", text)
+    if "2" in text:
+        text = _REDUPLICATION.sub(r"\1 \1", text)
     return _TOKEN.findall(text)
 
 

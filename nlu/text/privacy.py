@@ -1,6 +1,6 @@
 """Masking personal data in message texts before they are logged or stored."""
 
-__all__ = ["mask_text", "carries_personal_data", "PLACEHOLDERS"]
+__all__ = ["mask_text", "mask_text_twice", "carries_personal_data", "PLACEHOLDERS"]
 
 import re
 import unicodedata
@@ -66,9 +66,28 @@ def mask_text(text, keep_invoices=False):
     >>> mask_text("hubungi 0812.3456.7890 atau a.b＠mail.com, resi sicepat 004123456789")
     'hubungi [PHONE] atau [EMAIL], resi sicepat 004123456789'
     """
-    folded, origin = _fold(text)
+    folded = _fold(text)
+    return _masked(text, folded, _spans(folded[0], keep_invoices))
+
+
+def mask_text_twice(text):
+    """``(mask_text(text, keep_invoices=True), mask_text(text))``, found in one pass: what
+    a database keeps of a message and what a log may show of it.
+
+    >>> mask_text_twice("INV/20240101/MPL/1234567 hp 0812 3456 7890")
+    ('INV/20240101/MPL/1234567 hp [PHONE]', '[INVOICE] hp [PHONE]')
+    """
+    folded = _fold(text)
+    spans = list(_spans(folded[0], keep_invoices=False))
+    kept = [span for span in spans if span[2] != "[INVOICE]"]
+    return _masked(text, folded, kept), _masked(text, folded, spans)
+
+
+def _masked(text, folded, spans):
+    """``text`` with ``spans`` (of its folded form) replaced by their placeholders."""
+    _, origin = folded
     pieces, done = [], 0
-    for start, end, placeholder in _spans(folded, keep_invoices):
+    for start, end, placeholder in spans:
         start, end = origin(start), origin(end - 1) + 1
         pieces += [text[done:start], placeholder]
         done = end

@@ -60,3 +60,16 @@ def test_without_keys_configured_no_key_is_needed(shared_client):
 def test_the_key_is_checked_before_the_body(keyed):
     # An anonymous caller learns nothing about the request format.
     assert keyed.post("/v1/parse", json={"text": ""}).status_code == 401
+
+
+def _security(client, path):
+    return client.get("/openapi.json").json()["paths"][path]["post"]["security"]
+
+
+@pytest.mark.parametrize("path", [path for path, _ in PROTECTED])
+def test_the_schema_says_when_a_key_is_needed(keyed, shared_client, path):
+    scheme = keyed.get("/openapi.json").json()["components"]["securitySchemes"]
+
+    assert [s["name"] for s in scheme.values()] == ["X-API-Key"]
+    assert _security(keyed, path) == [{name: []} for name in scheme]
+    assert _security(shared_client, path) == [{}, *[{name: []} for name in scheme]]

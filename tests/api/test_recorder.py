@@ -194,8 +194,8 @@ def test_a_row_the_database_refuses_is_set_aside_and_counted(client, monkeypatch
 
     real = serve.api.prediction_record
 
-    def poisoned(prediction, *args):
-        row = real(prediction, *args)
+    def poisoned(prediction, *args, **kwargs):
+        row = real(prediction, *args, **kwargs)
         if "racun" in prediction.text:  # what sanitization would have caught
             row["text"] += " \ud800"
         return row

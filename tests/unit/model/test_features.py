@@ -1,12 +1,15 @@
-"""Features: the normalizer keeps the lexicon it was fitted with."""
+"""Features: the normalizer keeps the lexicon it was fitted with; NgramTfidf gives
+TfidfVectorizer's matrices."""
 
 import pickle
 
+import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlu.model.features import TextNormalizer, make_tfidf
+from nlu.model.features import NgramTfidf, TextNormalizer, make_tfidf
 from nlu.text.normalize import load_slang
 
 
@@ -41,3 +44,42 @@ def test_tfidf_has_word_and_char_ngrams():
     names = tfidf.named_steps["ngrams"].get_feature_names_out()
     assert "word__paket belum" in names
     assert any(n.startswith("char__") for n in names)
+
+
+TRAIN = ["paket saya belum sampai sudah 0 hari", "cara batalkan pesanan", "ok", "a b c",
+         "refund refund refund kapan masuk", "ganti nomor hp lama hilang", "é ü ß"]
+SEEN_AND_NOT = TRAIN + ["", " ", "x", "PAKET Belum", "pesanan pesanan  batal\tdong\nkak",
+                        "kata yang tidak pernah ada", "ab", "😀 ok ok", "İstanbul straße"]
+
+
+@pytest.mark.parametrize("params", [
+    {"analyzer": "char_wb", "ngram_range": (2, 5), "sublinear_tf": True, "min_df": 2},
+    {"analyzer": "char_wb", "ngram_range": (3, 5), "sublinear_tf": True},
+    {"analyzer": "char_wb", "ngram_range": (1, 3), "lowercase": False, "norm": "l1"},
+    {"ngram_range": (1, 2), "sublinear_tf": True, "token_pattern": r"(?u)\b\w+\b|[^\w\s]"},
+    {"ngram_range": (1, 3)},
+    {"analyzer": "char", "ngram_range": (2, 3)},  # the parent's way
+    {"ngram_range": (1, 1), "binary": True, "norm": None},  # the parent's way
+])
+def test_ngram_tfidf_gives_the_tfidf_vectorizers_matrix(params):
+    expected = TfidfVectorizer(**params).fit(TRAIN).transform(SEEN_AND_NOT)
+    fast = NgramTfidf(**params).fit(TRAIN)
+
+    for _ in range(2):  # the second time from the words it keeps
+        got = fast.transform(SEEN_AND_NOT)
+        assert got.shape == expected.shape
+        assert (got != expected).nnz == 0
+        assert np.array_equal(got.indices, expected.indices)
+
+
+def test_ngram_tfidf_forgets_its_words_when_full_and_when_pickled(monkeypatch):
+    fast = NgramTfidf(analyzer="char_wb", ngram_range=(2, 3)).fit(TRAIN)
+    monkeypatch.setattr(NgramTfidf, "MAX_WORDS", 3)
+    fast.transform(TRAIN)
+    assert 0 < len(fast.__dict__["_known_words"]) <= 3 + max(len(t.split()) for t in TRAIN)
+
+    copy = pickle.loads(pickle.dumps(fast))
+    assert "_known_words" not in copy.__dict__ and "_known_words" in fast.__dict__
+    assert (copy.transform(TRAIN) != fast.transform(TRAIN)).nnz == 0
+    assert clone(fast).get_params() == fast.get_params()
+    assert fast.transform([]).shape == (0, len(fast.vocabulary_))

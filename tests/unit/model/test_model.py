@@ -4,11 +4,15 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from nlu import Dataset, Example, Prediction, train
 from nlu.errors import DataError
-from nlu.model.model import RANKING_SIZE, data_digest
+from nlu.model.features import NgramTfidf
+from nlu.model.model import RANKING_SIZE, _transform, data_digest
 from nlu.model.prediction import RankedIntent
 from nlu.text.entities import Entity
 from nlu.vocabulary import OUT_OF_SCOPE
@@ -118,6 +122,23 @@ def test_predictions_are_frozen_and_serializable(predictions):
                                    "courier": None}
     json.dumps(data)
     assert "route" not in predictions[3].to_dict(with_route=False)
+
+
+def test_probabilities_are_the_pipelines_own(fast_model):
+    # NLUModel walks the Pipeline's steps itself (for speed): the same numbers.
+    assert np.array_equal(fast_model.predict_proba(MESSAGES),
+                          fast_model.pipeline.predict_proba(MESSAGES))
+
+
+def test_the_unions_walked_give_sklearns_features():
+    length = FunctionTransformer(lambda texts: np.array([[float(len(t))] for t in texts]))
+    for union in (FeatureUnion([("words", NgramTfidf()), ("length", length)]),
+                  FeatureUnion([("words", NgramTfidf()), ("length", length)],
+                               transformer_weights={"words": 2.0, "length": 0.5}),
+                  FeatureUnion([("words", NgramTfidf()), ("gone", "drop")])):
+        pipeline = Pipeline([("union", union.fit(MESSAGES))])
+        walked, expected = _transform(pipeline, MESSAGES), pipeline.transform(MESSAGES)
+        assert walked.shape == expected.shape and abs(walked - expected).max() == 0
 
 
 def test_threshold_override_changes_fallbacks_without_retraining(fast_model):
