@@ -178,8 +178,9 @@ class AccessLog:
 
     A route adds fields to its line in ``request.state.log``, texts masked already
     (:func:`serve.api.answer`). Paths are sanitized and masked (phones, emails,
-    invoices...) here: a path can carry what a client put in it. The masked forms of the
-    last :data:`PATHS_KEPT` distinct paths are kept (a server sees few).
+    invoices...) here: a path can carry what a client put in it. The masked forms of up to
+    :data:`PATHS_KEPT` distinct paths are kept (a server sees few), all forgotten when
+    full.
     """
 
     PATHS_KEPT = 1024

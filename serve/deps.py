@@ -17,8 +17,8 @@ def state_of(request):
     return request.app.state.nlu
 
 
-# The dependencies are ``async def``: FastAPI runs a plain ``def`` dependency in its
-# thread pool, two thread hops per request. They must not block.
+# ``async def``: FastAPI runs a plain ``def`` dependency in its thread pool, two thread
+# hops per request. It must not block.
 async def get_state(request: Request):
     return state_of(request)
 
@@ -36,7 +36,7 @@ class ApiKeyCheck(APIKeyHeader):
     header itself: a header parameter costs a tenth of a prediction request."""
 
     def __init__(self):
-        super().__init__(name="X-API-Key", auto_error=False,
+        super().__init__(name="X-API-Key", scheme_name="APIKey", auto_error=False,
                          description="Needed when the server sets NLU_API_KEYS.")
 
     async def __call__(self, request: HTTPConnection):

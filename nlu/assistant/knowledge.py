@@ -5,10 +5,10 @@ __all__ = ["Article", "KnowledgeBase", "load_knowledge_base"]
 from dataclasses import dataclass
 
 import numpy as np
-from ..model.features import NgramTfidf
 
 from ..data.yamlfile import line_of, read_yaml
 from ..errors import DataError, Problem
+from ..model.features import NgramTfidf
 from ..text.normalize import Normalizer
 from .replies import bilingual
 

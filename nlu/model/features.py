@@ -6,9 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import normalize as normalize_rows
 from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
-from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ..text.normalize import Normalizer, content_words, load_slang
@@ -60,22 +60,35 @@ class NgramTfidf(TfidfVectorizer):
 
     A ``char_wb`` n-gram never crosses a word, so a text's columns are the sum of its
     words': each word's columns are worked out once and kept (at most ``MAX_WORDS``
-    words, forgotten all at once when full), and a message is a lookup per word. The word
-    n-grams are counted straight from the fitted vocabulary. Both skip the parent's
-    per-call checks, which cost more than the counting on a batch of chat messages.
-    Texts are str (``input="content"``).
+    words of at most ``MAX_WORD_LENGTH`` characters, forgotten all at once when full, and
+    forgotten on a refit), and a message is a lookup per word. The word n-grams are
+    counted straight from the fitted vocabulary. Both skip the parent's per-call checks,
+    which cost more than the counting on a batch of chat messages. Anything but str texts
+    and a float dtype takes the parent's way.
     """
 
-    #: Words whose columns are kept (about 12 MB).
-    MAX_WORDS = 50_000
+    #: Words whose columns are kept (about 12 MB), and the longest kept: a longer one is
+    #: rare in real text, and a flood of them would fill the memory.
+    MAX_WORDS, MAX_WORD_LENGTH = 50_000, 40
+
+    def fit(self, raw_documents, y=None):
+        self._forget()
+        return super().fit(raw_documents, y)
+
+    def fit_transform(self, raw_documents, y=None):
+        self._forget()
+        return super().fit_transform(raw_documents, y)
 
     def transform(self, raw_documents):
-        if (isinstance(raw_documents, str) or not hasattr(self, "vocabulary_")
-                or self.input != "content" or self.binary or self.use_idf is False
-                or self.analyzer not in ("word", "char_wb") or self.strip_accents
-                or self.preprocessor or self.tokenizer or self.stop_words):
-            return super().transform(raw_documents)
-        texts = [doc.lower() if self.lowercase else doc for doc in raw_documents]
+        texts = None if isinstance(raw_documents, str) else list(raw_documents)
+        if (texts is None or not hasattr(self, "vocabulary_") or self.input != "content"
+                or self.binary or self.use_idf is False or self.strip_accents
+                or self.analyzer not in ("word", "char_wb") or self.preprocessor
+                or self.tokenizer or self.stop_words
+                or np.dtype(self.dtype) not in (np.float64, np.float32)
+                or not all(isinstance(text, str) for text in texts)):
+            return super().transform(raw_documents if texts is None else texts)
+        texts = [text.lower() for text in texts] if self.lowercase else texts
         count = self._char_wb_columns if self.analyzer == "char_wb" else self._word_columns
         counts = _count_matrix([count(text) for text in texts], len(self.vocabulary_),
                                self.dtype)
@@ -97,7 +110,9 @@ class NgramTfidf(TfidfVectorizer):
         for word in text.split():
             columns = known.get(word)
             if columns is None:
-                columns = known[word] = self._columns_of(word)
+                columns = self._columns_of(word)
+                if len(word) <= self.MAX_WORD_LENGTH:
+                    known[word] = columns
             parts.append(columns)
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
@@ -121,6 +136,11 @@ class NgramTfidf(TfidfVectorizer):
         grams = [" ".join(tokens[i:i + n]) for n in range(low, high + 1)
                  for i in range(len(tokens) - n + 1)]
         return np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
+
+    def _forget(self):
+        """Drop what was kept of the last fit (a refit has another vocabulary)."""
+        self.__dict__.pop("_known_words", None)
+        self.__dict__.pop("_split", None)
 
     def __getstate__(self):
         state = dict(super().__getstate__())

@@ -131,6 +131,8 @@ def _transform(step, X):
     here, one part after the other: their own ``transform`` sets up parallel jobs,
     metadata routing and output containers on each call, which costs more than the
     features of a message (what `nlu benchmark http` measures)."""
+    if step is None or step == "passthrough":
+        return X
     if isinstance(step, Pipeline):
         for _, inner in step.steps:
             X = _transform(inner, X)

@@ -124,6 +124,7 @@ RESI_PATTERN = (
 )
 
 _DIGIT = re.compile(r"\d")
+_LETTERS_RESI = re.compile(r"n[lv]id", re.IGNORECASE)
 _INVOICE = re.compile(INVOICE_PATTERN, re.IGNORECASE)
 _PHONE = re.compile(PHONE_PATTERN, re.IGNORECASE)
 _RESI = re.compile(RESI_PATTERN, re.IGNORECASE)
@@ -165,13 +166,14 @@ def extract_entities(text):
     [('duration', 5), ('amount', 150000)]
     """
     found = []
-    # Every kind but a duration written in words needs a digit; most messages have none.
+    # Every kind needs a digit but a duration in words and a Ninja Xpress resi ("NLID..."
+    # may be all letters); most messages have neither.
     numbered = _DIGIT.search(text) is not None
     for match in _INVOICE.finditer(text) if numbered else ():
         found.append(Entity("invoice", match.group().upper(), match.start(), match.end()))
     for match in _PHONE.finditer(text) if numbered else ():
         found.append(Entity("phone", _phone_value(match.group()), match.start(), match.end()))
-    for match in _RESI.finditer(text) if numbered else ():
+    for match in _RESI.finditer(text) if numbered or _LETTERS_RESI.search(text) else ():
         group = "resi_code" if match["resi_code"] is not None else "resi_format"
         code = match[group].upper()
         found.append(Entity("resi", code, match.start(group), match.end(group),

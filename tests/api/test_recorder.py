@@ -245,11 +245,21 @@ def test_a_session_id_carrying_a_phone_number_is_hashed_everywhere(client):
 
 def test_the_access_log_masks_texts_and_paths(make_client, caplog):
     client = make_client(access_log=True)
+    text = "hp 0812.3456.7890 INV/20261103/MPL/3456789012"
     with caplog.at_level(logging.INFO, logger="nlu.access"):
-        client.post("/v1/parse", json={"text": "hp 0812.3456.7890 INV/20261103/MPL/3456789012"})
-        client.post("/v1/review/0812-3456-7890", json={"label": None},
-                    headers={"Authorization": "Bearer test-admin"})
+        for path, body in (("/v1/parse", {"text": text}), ("/model/parse", {"text": text}),
+                           ("/v1/chat", {"session_id": "s", "text": text}),
+                           ("/v1/parse/batch", {"texts": [text]})):
+            assert client.post(path, json=body).status_code == 200
+        for _ in range(2):  # the second time from the paths the log keeps
+            client.post("/v1/review/0812-3456-7890", json={"label": None},
+                        headers={"Authorization": "Bearer test-admin"})
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "nlu.access"]
-    assert lines[0]["text"] == "hp [PHONE] [INVOICE]"
-    assert lines[1]["path"] == "/v1/review/[PHONE]" and lines[1]["status"] == 404
+    assert [line["text"] for line in lines[:4]] == ["hp [PHONE] [INVOICE]"] * 4
+    assert [line["path"] for line in lines[4:]] == ["/v1/review/[PHONE]"] * 2
+    assert lines[4]["status"] == 404
     assert "3456" not in caplog.text
+    # What the database keeps: the invoice number, for CS leads.
+    with sqlite3.connect(database(client)) as db:
+        texts = {t for (t,) in db.execute("SELECT text FROM predictions")}
+    assert texts == {"hp [PHONE] INV/20261103/MPL/3456789012"}

@@ -83,3 +83,25 @@ def test_ngram_tfidf_forgets_its_words_when_full_and_when_pickled(monkeypatch):
     assert (copy.transform(TRAIN) != fast.transform(TRAIN)).nnz == 0
     assert clone(fast).get_params() == fast.get_params()
     assert fast.transform([]).shape == (0, len(fast.vocabulary_))
+
+
+def test_ngram_tfidf_forgets_the_last_fit_and_keeps_no_long_word():
+    fast = NgramTfidf(analyzer="char_wb", ngram_range=(2, 3)).fit(["paket belum"])
+    fast.transform(["paket", "a" * 41])
+    assert "a" * 41 not in fast.__dict__["_known_words"]
+
+    for refit in (fast.fit, fast.fit_transform):
+        refit(["refund kapan paket", "ok"])
+        expected = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(
+            ["refund kapan paket", "ok"]).transform(["paket"])
+        assert (fast.transform(["paket"]) != expected).nnz == 0
+
+
+def test_ngram_tfidf_leaves_other_input_to_its_parent():
+    params = {"analyzer": "char_wb", "ngram_range": (2, 3)}
+    texts = [b"paket belum", b"PAKET"]
+    assert (NgramTfidf(input="content", **params).fit(TRAIN).transform(texts)
+            != TfidfVectorizer(**params).fit(TRAIN).transform(texts)).nnz == 0
+    with pytest.warns(UserWarning, match="dtype"):  # the parent's own warning
+        integers = NgramTfidf(dtype=np.int64, **params).fit(TRAIN)
+    assert integers.transform(["paket"]).dtype == np.float64  # as the parent makes it

@@ -135,7 +135,9 @@ def test_the_unions_walked_give_sklearns_features():
     for union in (FeatureUnion([("words", NgramTfidf()), ("length", length)]),
                   FeatureUnion([("words", NgramTfidf()), ("length", length)],
                                transformer_weights={"words": 2.0, "length": 0.5}),
-                  FeatureUnion([("words", NgramTfidf()), ("gone", "drop")])):
+                  FeatureUnion([("words", NgramTfidf()), ("gone", "drop")]),
+                  FeatureUnion([("words", Pipeline([("nothing", "passthrough"),
+                                                    ("tfidf", NgramTfidf())]))])):
         pipeline = Pipeline([("union", union.fit(MESSAGES))])
         walked, expected = _transform(pipeline, MESSAGES), pipeline.transform(MESSAGES)
         assert walked.shape == expected.shape and abs(walked - expected).max() == 0

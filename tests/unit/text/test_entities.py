@@ -207,6 +207,7 @@ def test_resi_when_the_message_says_it_is_one(text):
         ("JP1234567890 kok ga gerak2 ya", "JP1234567890", "J&T"),
         ("SPXID0123456789 blm sampe", "SPXID0123456789", "SPX"),
         ("paket NLIDAP12345678 dimana", "NLIDAP12345678", "Ninja Xpress"),
+        ("resi ninja NLIDABCDEFGH", "NLIDABCDEFGH", "Ninja Xpress"),  # no digit at all
         ("kiriman RR123456789ID dari luar", "RR123456789ID", "POS Indonesia"),
         # A resi without a known courier.
         ("awb 9912345678 blm update", "9912345678", None),
