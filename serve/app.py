@@ -116,7 +116,7 @@ def create_app(settings=None):
     app.add_exception_handler(Exception, _unexpected_error)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # The documentation pages set a policy of their own (serve/docs.py).
-    app.add_middleware(SecurityHeaders, csp_exempt=("/docs", "/redoc", docs.OAUTH2_REDIRECT_PATH))
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
 

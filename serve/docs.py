@@ -46,7 +46,7 @@ async def swagger_ui(request: Request):
 
 @router.get(OAUTH2_REDIRECT_PATH)
 async def swagger_ui_redirect():
-    return get_swagger_ui_oauth2_redirect_html()
+    return _self_only(get_swagger_ui_oauth2_redirect_html())
 
 
 @router.get("/redoc")

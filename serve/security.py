@@ -19,27 +19,26 @@ _CSP = (b"content-security-policy", CONTENT_SECURITY_POLICY.encode())
 class SecurityHeaders:
     """Pure ASGI middleware (cheap enough for every prediction request).
 
-    Parameters
-    ----------
-    csp_exempt : tuple of str
-        Paths whose HTML may run inline scripts: FastAPI's Swagger UI and ReDoc pages
-        start with one. They get every other header.
+    A response that sets one of these headers itself keeps its own: the documentation
+    pages (serve/docs.py) set a policy that lets Swagger UI's and ReDoc's inline scripts
+    run.
     """
 
-    def __init__(self, app, csp_exempt=()):
+    def __init__(self, app):
         self.app = app
-        self.csp_exempt = frozenset(csp_exempt)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        exempt = scope["path"] in self.csp_exempt
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", ()), *_ALWAYS]
-                if not exempt and any(name == b"content-type" and value.startswith(b"text/html")
-                                      for name, value in headers):
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [header for header in _ALWAYS if header[0] not in present]
+                if _CSP[0] not in present and any(
+                        name.lower() == b"content-type" and value.startswith(b"text/html")
+                        for name, value in headers):
                     headers.append(_CSP)
                 message = {**message, "headers": headers}
             await send(message)

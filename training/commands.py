@@ -170,7 +170,8 @@ def list_leads(args):
     import pandas as pd
 
     frame = pd.DataFrame(leads).set_index("name")
-    frame["status"] = ["revoked" if r is not None else "active" for r in frame.revoked_at]
+    # From the dicts: in the frame a missing revoked_at is NaT, which is not None.
+    frame["status"] = ["active" if lead["revoked_at"] is None else "revoked" for lead in leads]
     columns = ["status", "created_at", "rotated_at", "revoked_at", "decisions", "last_decision"]
     print(frame[columns].to_string(na_rep="-"))
 

@@ -11,7 +11,7 @@ from ..errors import DataError, Problem
 from ..text.language import LanguageDetector
 from ..text.normalize import tokenize
 from .clarification import ClarificationPolicy, resolve_choice
-from .conversation import MAX_MISSES, ConversationState, Question, remember, session_language
+from .conversation import MAX_MISSES, Question, remember, session_language
 from .frustration import load_frustration_detector
 from .knowledge import load_knowledge_base
 from .replies import load_replies, reply_language

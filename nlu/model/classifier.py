@@ -54,8 +54,8 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
     classes_, temperature_, thresholds_, novel_share_, cv_metrics_
     """
 
-    def __init__(self, C=0.5, cv=5, oos_label=OUT_OF_SCOPE, max_false_reject=0.04,
-                 random_state=0):
+    def __init__(self, C=0.5, cv=5, oos_label=OUT_OF_SCOPE,
+                 max_false_reject=MAX_FALSE_REJECT["fast"], random_state=0):
         self.C = C
         self.cv = cv
         self.oos_label = oos_label

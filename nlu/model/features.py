@@ -137,15 +137,18 @@ class NgramTfidf(TfidfVectorizer):
                  for i in range(len(tokens) - n + 1)]
         return np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
 
+    #: What transform keeps between calls: never pickled, dropped on a refit.
+    _KEPT = ("_known_words", "_split")
+
     def _forget(self):
         """Drop what was kept of the last fit (a refit has another vocabulary)."""
-        self.__dict__.pop("_known_words", None)
-        self.__dict__.pop("_split", None)
+        for name in self._KEPT:
+            self.__dict__.pop(name, None)
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("_known_words", None)
-        state.pop("_split", None)
+        for name in self._KEPT:
+            state.pop(name, None)
         return state
 
 

@@ -21,20 +21,28 @@ def _margin(prediction):
     return prediction.confidence - prediction.ranking[1].confidence
 
 
-@pytest.fixture(scope="module")
-def picks(model_dir):
-    """Messages of the test sets with the prediction each test needs, found with the
-    served model: ``{kind: {"text", "intent", "route"}}`` (the true labels)."""
-    rows = [json.loads(line) for name in ("test_id.jsonl", "test_informal_id.jsonl")
-            for line in (DATA / name).read_text().splitlines()]
+def message_finder(model_dir, paths):
+    """``first(kind, condition)``: the first row of the .jsonl files ``paths`` whose
+    prediction by the model in ``model_dir`` meets ``condition(row, prediction)``; the test
+    fails when none does (the training data changed)."""
+    rows = [json.loads(line) for path in paths for line in path.read_text().splitlines()]
     predictions = load_model(model_dir).predict([r["text"] for r in rows])
 
     def first(kind, condition):
         for row, p in zip(rows, predictions):
             if condition(row, p):
                 return row
-        pytest.fail(f"no message of the test sets is {kind} for this model")
+        pytest.fail(f"no message of {', '.join(p.name for p in paths)} is {kind} for "
+                    "this model")
 
+    return first
+
+
+@pytest.fixture(scope="module")
+def picks(model_dir):
+    """Messages of the test sets with the prediction each test needs, found with the
+    served model: ``{kind: {"text", "intent", "route"}}`` (the true labels)."""
+    first = message_finder(model_dir, [DATA / "test_id.jsonl", DATA / "test_informal_id.jsonl"])
     confident = lambda r, p: p.fallback is None and _margin(p) >= LOW_MARGIN  # noqa: E731
     return {
         "confident": first("right and confident", lambda r, p: confident(r, p) and

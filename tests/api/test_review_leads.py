@@ -59,3 +59,15 @@ def test_the_lead_commands(client, capsys):
     assert table[-1].split()[:2] == ["Sari", "revoked"]
     assert nlu_main(["review", "revoke", "Nobody", "--db", db]) == 2
     assert capsys.readouterr().err == "error: no lead named 'Nobody'\n"
+
+
+def test_the_lead_list_tells_revoked_and_active_leads_apart(client, capsys):
+    db = client.app.state.nlu.settings.database_url
+    for name in ("Budi", "Sari"):
+        assert nlu_main(["review", "add-lead", name, "--db", db]) == 0
+    assert nlu_main(["review", "revoke", "Sari", "--db", db]) == 0
+    capsys.readouterr()
+    assert nlu_main(["review", "leads", "--db", db]) == 0
+    rows = {line.split()[0]: line.split()[1]
+            for line in capsys.readouterr().out.splitlines()[2:]}
+    assert rows == {"Budi": "active", "Sari": "revoked"}

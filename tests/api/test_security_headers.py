@@ -39,7 +39,7 @@ def test_api_responses_get_the_headers_but_no_page_policy(shared_client):
     assert shared_client.get("/static/nothing.js").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+@pytest.mark.parametrize("path", ["/docs", "/redoc", docs.OAUTH2_REDIRECT_PATH])
 def test_the_docs_pages_keep_their_own_policy(shared_client, path):
     """Their inline start script is allowed by serve/docs.py's policy, which stays the
     only one (a second policy would block it), and still allows no other host."""

@@ -2,11 +2,6 @@
 and two reviewers deciding the same message at the same moment (both kept, disagreeing).
 """
 
-import uuid
-
-import pytest
-from sqlalchemy import create_engine, text
-
 from nlu.feedback.queue import ReviewQueue
 from nlu.feedback.store import Store
 from tests.unit.feedback.samples import ROUTES, row
@@ -17,21 +12,8 @@ from tests.unit.feedback.test_migrations import (
 )
 
 
-@pytest.fixture
-def database(postgres_url):
-    """A fresh database in the session's cluster; its URL."""
-    name = f"review_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def test_migrations_keep_earlier_decisions_on_postgresql(database):
-    store = Store(database)
+def test_migrations_keep_earlier_decisions_on_postgresql(fresh_postgres_url):
+    store = Store(fresh_postgres_url)
     try:
         check_upgrade_keeps_earlier_decisions(store)
         check_downgrade_and_upgrade_again(store)
@@ -39,8 +21,8 @@ def test_migrations_keep_earlier_decisions_on_postgresql(database):
         store.dispose()
 
 
-def test_the_queue_and_concurrent_decisions_on_postgresql(database):
-    store = Store(database)
+def test_the_queue_and_concurrent_decisions_on_postgresql(fresh_postgres_url):
+    store = Store(fresh_postgres_url)
     store.migrate()
     try:
         store.add_predictions([

@@ -16,7 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nlu import load_dataset, load_model
+from nlu import load_dataset
+
+from tests.api.reviewing import message_finder
 
 from .conftest import ROOT, WORKFLOW_ADMIN_TOKEN
 
@@ -56,15 +58,7 @@ def picks(e2e_model_dir):
     """Messages of data/test_id.jsonl the current model misroutes, rightly falls back on
     (out of scope), and gets right: ``{kind: {"text", "intent", "route"}}`` (true labels).
     Found with the model, so the test follows the training data."""
-    rows = [json.loads(line) for line in TEST.read_text().splitlines()]
-    predictions = load_model(e2e_model_dir).predict([r["text"] for r in rows])
-
-    def first(kind, condition):
-        for row, p in zip(rows, predictions):
-            if condition(row, p):
-                return row
-        pytest.fail(f"no message in {TEST.name} is {kind} for the current model")
-
+    first = message_finder(e2e_model_dir, [TEST])
     misrouted = first("a misroute", lambda r, p: p.fallback is None and
                       r["intent"] is not None and p.route != r["route"])
     return {

@@ -1,4 +1,5 @@
-"""A fresh, migrated SQLite store per test, and a review queue over it."""
+"""A fresh, migrated SQLite store per test (in a folder it makes), and a review queue
+over it."""
 
 import pytest
 
@@ -9,8 +10,13 @@ from .samples import ROUTES
 
 
 @pytest.fixture
-def review_store(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/review.db")
+def db_path(tmp_path):
+    return tmp_path / "sub" / "nlu.db"
+
+
+@pytest.fixture
+def store(db_path):
+    store = Store(f"sqlite:///{db_path}")
     store.migrate()
     yield store
     store.dispose()

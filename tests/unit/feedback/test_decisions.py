@@ -39,5 +39,5 @@ def check_two_reviewers_at_once(store, attempts=5):
             ("Sari", "refund_return"), ("Budi", "contact_cs")}
 
 
-def test_two_reviewers_at_once_on_sqlite(review_store):
-    check_two_reviewers_at_once(review_store)
+def test_two_reviewers_at_once_on_sqlite(store):
+    check_two_reviewers_at_once(store)

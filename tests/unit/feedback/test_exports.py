@@ -12,13 +12,13 @@ from .samples import row
 
 
 @pytest.fixture
-def queue(review_store, make_queue):
-    review_store.add_predictions([
+def queue(store, make_queue):
+    store.add_predictions([
         row("a", intent="track_order", margin=0.1, text="=HYPERLINK(\"x\") paket dmn"),
         row("b", intent=None, fallback="low_confidence", text="asdfghjkl"),
         row("c", intent="greeting", margin=0.1, text="mau retur"),
     ])
-    queue = make_queue(review_store)
+    queue = make_queue(store)
     queue.decide("a", "track_order", "Sari")
     queue.decide("b", None, "Sari")
     queue.decide("c", "refund_return", "Sari")

@@ -10,8 +10,8 @@ from .samples import DAY, row
 
 
 @pytest.fixture
-def queue(review_store, make_queue):
-    review_store.add_predictions([
+def queue(store, make_queue):
+    store.add_predictions([
         row("wrong-route", minutes=1, intent="track_order", margin=0.1,
             text="paket blm nyampe"),                                   # -> item_not_received
         row("wrong-route-2", minutes=2, intent="track_order", margin=0.1,
@@ -24,7 +24,7 @@ def queue(review_store, make_queue):
         row("sure-wrong", minutes=8, sample=0.02, intent="greeting", text="halo, mau retur"),
         row("untouched", minutes=9, intent=None, fallback="out_of_scope", text="resep"),
     ])
-    queue = make_queue(review_store)
+    queue = make_queue(store)
     for message_id, label in (("wrong-route", "item_not_received"),
                               ("wrong-route-2", "item_not_received"),
                               ("same-route", "track_order"), ("right", "refund_return"),

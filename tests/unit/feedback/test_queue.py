@@ -18,11 +18,6 @@ DISTINCT = ["akun diblokir", "voucher gagal", "ongkir mahal", "resi palsu", "sal
 
 
 @pytest.fixture
-def store(review_store):
-    return review_store
-
-
-@pytest.fixture
 def queue(store, make_queue):
     """Seven predictions, six of which belong in the queue; nothing reviewed twice."""
     store.add_predictions([

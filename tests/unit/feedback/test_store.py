@@ -3,7 +3,6 @@
 PostgreSQL is exercised by tests/e2e/test_concurrency.py against a real server.
 """
 
-import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
@@ -34,19 +33,6 @@ def prediction(message_id="m1", **overrides):
                                      {"intent": "track_order", "confidence": 0.19}],
                route="invoice_chat", fallback=None)
     return {**row, **overrides}
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "sub" / "nlu.db"
-
-
-@pytest.fixture
-def store(db_path):
-    store = Store(f"sqlite:///{db_path}")
-    store.migrate()
-    yield store
-    store.dispose()
 
 
 def test_the_default_backend_is_a_sqlite_file_with_a_journal_and_no_mmap(store, db_path):
