@@ -9,6 +9,7 @@ import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
+from nlu.assistant.engine import Engine
 from nlu.errors import Unavailable
 
 log = logging.getLogger("nlu.serve")
@@ -27,6 +28,14 @@ def prepare(engine):
     """
     engine.parse(["halo"])
     gc.freeze()
+
+
+def load_engine(model_dir, domain_dir):
+    """Load an artifact and :func:`prepare` it (for a reload: an embedding model that is
+    gone is refused here, not on the next request)."""
+    engine = Engine.load(model_dir, domain_dir)
+    prepare(engine)
+    return engine
 
 
 async def cancel(task):

@@ -25,6 +25,8 @@ PRIVACY_KEY_FILE = Path("var/privacy_key")
 #: Seconds a worker process may leave the supervisor's ping unanswered before it is
 #: restarted as hung.
 WORKER_HEALTHCHECK_SECONDS = 30
+#: The file through which a reload reaches every worker (Settings.served_model_file).
+SERVED_MODEL_VARIABLE = "NLU_SERVED_MODEL_FILE"
 
 
 def run_server(overrides):
@@ -57,7 +59,7 @@ def run_server(overrides):
     # a requested stop ends with status 0, as process managers expect of a clean stop.
     signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        with _shared_metrics(settings.workers):
+        with _shared_between_workers(settings.workers):
             uvicorn.run("serve.app:create_app", factory=True, host=settings.host,
                         port=settings.port, workers=settings.workers, access_log=False,
                         log_config=_log_config(),
@@ -90,23 +92,31 @@ def _check_address(host, port):
 
 
 @contextmanager
-def _shared_metrics(workers):
-    """With several workers, prometheus-client's multiprocess mode: each worker writes its
-    metrics to files in one folder and /metrics adds them up. The folder must be empty at
-    start (PROMETHEUS_MULTIPROC_DIR, or a temporary one removed at the end)."""
+def _shared_between_workers(workers):
+    """With several workers: prometheus-client's multiprocess mode (each worker writes its
+    metrics to files in one folder, emptied at start, and /metrics adds them up:
+    PROMETHEUS_MULTIPROC_DIR), and the file through which a reload reaches every worker
+    (NLU_SERVED_MODEL_FILE, serve/follow.py). What is not given is made in temporary
+    folders, removed at the end."""
     if workers == 1:
         yield
         return
+    made = []  # the temporary folders
     given = os.environ.get(MULTIPROC_VARIABLE)
-    folder = Path(given) if given else Path(tempfile.mkdtemp(prefix="nlu-metrics-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("*.db"):
+    if not given:
+        made.append(tempfile.mkdtemp(prefix="nlu-metrics-"))
+    metrics = Path(given or made[-1])
+    metrics.mkdir(parents=True, exist_ok=True)
+    for stale in metrics.glob("*.db"):
         stale.unlink()
-    os.environ[MULTIPROC_VARIABLE] = str(folder)
+    os.environ[MULTIPROC_VARIABLE] = str(metrics)
+    if not os.environ.get(SERVED_MODEL_VARIABLE):
+        made.append(tempfile.mkdtemp(prefix="nlu-model-"))
+        os.environ[SERVED_MODEL_VARIABLE] = str(Path(made[-1]) / "served.json")
     try:
         yield
     finally:
-        if not given:
+        for folder in made:
             shutil.rmtree(folder, ignore_errors=True)
 
 

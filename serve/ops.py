@@ -6,12 +6,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from nlu.assistant.engine import Engine
 from nlu.errors import ArtifactError, NLUError
 from nlu.model.artifacts import resolve_artifact
 
 from .deps import Admin, State
-from .engine import prepare
+from .engine import load_engine
 from .schemas import ErrorResponse, Health, Readiness, ReloadRequest, ReloadResponse
 
 #: Seconds the model and the store may each take to answer the readiness probe.
@@ -103,18 +102,14 @@ async def reload(state: State, body: ReloadRequest | None = None):
         target = resolve_artifact(requested, state.settings.models_dir) if requested \
             else state.settings.model_dir
         # On a thread of its own: the prediction thread goes on answering meanwhile.
-        engine = await asyncio.to_thread(_load, target, state.settings.domain_dir)
+        engine = await asyncio.to_thread(load_engine, target, state.settings.domain_dir)
     except NLUError as exc:  # any refusal is a conflict with what is served (409)
         raise ArtifactError(f"artifact refused, still serving {previous.version}: "
                             f"{exc}") from None
+    if state.shared_model is not None:  # the other workers follow (serve/follow.py)
+        state.shared_model.announce(engine)
     state.engine = engine
     return ReloadResponse(version=engine.version, previous_version=previous.version,
                           path=str(engine.path))
 
 
-def _load(model_dir, domain_dir):
-    """Load an artifact and answer once (an embedding model that is gone is refused here,
-    not on the next request), then settle the heap (see prepare)."""
-    engine = Engine.load(model_dir, domain_dir)
-    prepare(engine)
-    return engine

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     rate_limit: float = Field(0.0, ge=0)  # requests a second per client; 0: no limit
     rate_burst: int = Field(20, ge=1)
     shutdown_grace_seconds: float = Field(10.0, ge=0)
+    #: With several workers (set by `nlu serve --workers N`): where a reload names the
+    #: artifact, for every worker to follow within ``follow_seconds`` (serve/follow.py).
+    served_model_file: Path | None = None
+    follow_seconds: float = Field(1.0, gt=0, le=60)
     record_predictions: bool = True
     session_ttl_seconds: int = Field(1800, ge=1)
     migrate_on_start: bool = True

@@ -1,5 +1,7 @@
 """POST /model/parse: the Rasa Open Source response shape."""
 
+from serve.schemas import RasaParseResponse
+
 RASA_KEYS = {"text", "intent", "entities", "intent_ranking"}
 INVOICE = "INV/20261103/MPL/3456789012"
 
@@ -9,6 +11,7 @@ def model_parse(client, text, **extra):
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == RASA_KEYS
+    assert RasaParseResponse.model_validate(body).model_dump(mode="json") == body
     return body
 
 

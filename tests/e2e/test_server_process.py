@@ -5,6 +5,7 @@ test writes nothing into the repository; its settings come from ``NLU_*`` variab
 """
 
 import json
+import shutil
 import signal
 import sqlite3
 import threading
@@ -117,3 +118,33 @@ def test_sigterm_under_load_loses_no_acknowledged_request(e2e_model_dir, tmp_pat
         stored = {row[0] for row in db.execute("SELECT message_id FROM predictions")}
     assert set(acknowledged) <= stored, len(set(acknowledged) - stored)
     assert "Traceback" not in output and "Application shutdown complete." in output
+
+
+def test_a_reload_reaches_every_worker(e2e_model_dir, tmp_path):
+    models = tmp_path / "models"
+    first, second = models / "first", models / "second"
+    shutil.copytree(e2e_model_dir, first)
+    shutil.copytree(e2e_model_dir, second)
+    server = ServerProcess(first, tmp_path, workers=2, domain_dir=ROOT / "data", cwd=tmp_path,
+                           env={"NLU_DATABASE_URL": f"sqlite:///{tmp_path / 'nlu.db'}",
+                                "NLU_ADMIN_TOKEN": ADMIN_TOKEN, "NLU_MODELS_DIR": str(models),
+                                "NLU_ACCESS_LOG": "false"})
+    try:
+        server.wait_ready()
+        reload = httpx.post(f"{server.url}/v1/admin/reload", json={"model_dir": str(second)},
+                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60)
+        # Each request on a new connection: either worker may answer it.
+        deadline, versions = time.monotonic() + 30, []
+        while time.monotonic() < deadline:
+            versions = [httpx.get(f"{server.url}/v1/model", timeout=10).json()["version"]
+                        for _ in range(20)]
+            if set(versions) == {"second"}:
+                break
+            time.sleep(0.2)
+    finally:
+        status = server.stop()
+
+    assert reload.status_code == 200, reload.text
+    assert set(versions) == {"second"}, versions
+    assert "another worker reloaded: now serving second" in server.log_text()
+    assert status == 0

@@ -1,0 +1,91 @@
+"""Several worker processes, one model: a reload on one worker reaches the others.
+
+``nlu serve --workers N`` gives every worker the same file (``NLU_SERVED_MODEL_FILE``). A
+reload writes the artifact it swapped in there; each worker looks at the file every
+``interval`` seconds and, when it names another artifact, loads it on a thread and swaps
+it in, as the reload did (traffic goes on meanwhile). A worker that starts later (one
+restarted by the supervisor) serves the artifact the file names.
+"""
+
+import asyncio
+import json
+import logging
+import os
+
+from nlu.errors import Unavailable
+
+from .engine import load_engine
+
+log = logging.getLogger("nlu.serve")
+
+
+class SharedModel:
+    """The artifact an instance's workers serve, in ``path`` (a small JSON file)."""
+
+    def __init__(self, path, interval=1.0):
+        self.path = path
+        self.interval = interval
+        self._seen = None  # the file's content when last read or written here
+        self._complaint = None  # the last problem logged (once, not every interval)
+
+    def named(self):
+        """The artifact the file names (an absolute path), or None without a readable
+        file; a file that cannot be read is logged, not raised: the worker goes on with
+        what it serves."""
+        try:
+            content = self.path.read_text(encoding="utf-8")
+            named = json.loads(content)["path"]
+            if not isinstance(named, str):
+                raise ValueError(f"path is {named!r}, not a string")
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            self._complain(f"cannot read the served model's file {self.path}: {exc}")
+            return None
+        self._seen = content
+        return named
+
+    def announce(self, engine):
+        """Name ``engine``'s artifact in the file (written whole: a reader never sees half
+        of it); the other workers follow.
+
+        Raises
+        ------
+        Unavailable
+            The file cannot be written: the other workers would not follow.
+        """
+        content = json.dumps({"path": str(engine.path), "version": engine.version})
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        try:
+            partial.write_text(content, encoding="utf-8")
+            os.replace(partial, self.path)
+        except OSError as exc:
+            raise Unavailable(f"cannot tell the other workers ({self.path}: "
+                              f"{exc.strerror or exc})") from None
+        self._seen = content
+
+    async def follow(self, state):
+        """Until cancelled: swap in the artifact the file names whenever another worker
+        has changed it. An artifact that cannot be loaded is logged once, and the worker
+        goes on serving its model."""
+        while True:
+            await asyncio.sleep(self.interval)
+            seen = self._seen
+            named = self.named()
+            if named is None or self._seen == seen or named == str(state.engine.path):
+                continue
+            try:
+                engine = await asyncio.to_thread(load_engine, named,
+                                                 state.settings.domain_dir)
+            except Exception as exc:  # NLUError, or anything else: this worker goes on
+                self._complain(f"another worker reloaded {named}, which this worker cannot "
+                               f"load (still serving {state.engine.version}): {exc}")
+                continue
+            state.engine = engine
+            self._complaint = None
+            log.info("another worker reloaded: now serving %s", engine.version)
+
+    def _complain(self, problem):
+        if problem != self._complaint:
+            log.error("%s", problem)
+            self._complaint = problem

@@ -1,0 +1,99 @@
+"""Several workers, one model (serve/follow.py): two apps on one served-model file stand
+for two worker processes of `nlu serve --workers 2`."""
+
+import json
+import logging
+import time
+
+import pytest
+
+from .conftest import ADMIN_TOKEN, MODEL_VERSION, STRICT_VERSION
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def workers(make_client, tmp_path):
+    """``workers(n)``: n apps sharing one served-model file, looking at it every 50 ms."""
+    shared = tmp_path / "served.json"
+    return lambda n: [make_client(served_model_file=shared, follow_seconds=0.05)
+                      for _ in range(n)]
+
+
+def version(client):
+    return client.get("/v1/model").json()["version"]
+
+
+def wait_for(check, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.05)
+
+
+def reload(client, model_dir):
+    return client.post("/v1/admin/reload", json={"model_dir": str(model_dir)}, headers=ADMIN)
+
+
+def test_a_reload_on_one_worker_reaches_the_other(workers, strict_model_dir):
+    one, other = workers(2)
+    assert version(one) == version(other) == MODEL_VERSION
+
+    assert reload(one, strict_model_dir).status_code == 200
+
+    assert version(one) == STRICT_VERSION  # at once where it was asked
+    wait_for(lambda: version(other) == STRICT_VERSION)
+    parsed = other.post("/v1/parse", json={"text": "paket blm nyampe udh 5 hari"}).json()
+    assert parsed["fallback"] == "ambiguous"  # the strict artifact answers
+
+
+def test_a_worker_started_after_a_reload_serves_the_reloaded_model(workers, strict_model_dir,
+                                                                     tmp_path):
+    [first] = workers(1)
+    reload(first, strict_model_dir)
+
+    [restarted] = workers(1)
+
+    assert version(restarted) == STRICT_VERSION
+    assert json.loads((tmp_path / "served.json").read_text())["version"] == STRICT_VERSION
+
+
+def test_an_artifact_a_worker_cannot_load_is_logged_once_and_it_goes_on(
+        workers, model_dir, strict_model_dir, tmp_path, caplog):
+    one, other = workers(2)
+    broken = tmp_path / "models" / "broken"
+    broken.mkdir(parents=True)
+    with caplog.at_level(logging.ERROR, logger="nlu.serve"):
+        (tmp_path / "served.json").write_text(json.dumps({"path": str(broken)}))
+        time.sleep(0.5)  # ten looks at the file
+
+        assert version(other) == MODEL_VERSION
+        assert other.post("/v1/parse", json={"text": "halo kak"}).status_code == 200
+        complaints = [r.getMessage() for r in caplog.records if str(broken) in r.getMessage()]
+        assert len(complaints) == 2  # once by each worker
+        assert "cannot load (still serving api-fast)" in complaints[0]
+
+    reload(one, strict_model_dir)  # a good reload after it is followed
+    wait_for(lambda: version(other) == STRICT_VERSION)
+
+
+def test_a_file_that_is_not_json_is_logged_and_changes_nothing(workers, tmp_path, caplog):
+    [worker] = workers(1)
+    with caplog.at_level(logging.ERROR, logger="nlu.serve"):
+        (tmp_path / "served.json").write_text("{not json")
+        time.sleep(0.3)
+
+    assert version(worker) == MODEL_VERSION
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("cannot read the served model's file" in m for m in messages) == 1
+
+
+def test_a_reload_the_others_cannot_be_told_of_is_refused(make_client, strict_model_dir,
+                                                          tmp_path):
+    client = make_client(served_model_file=tmp_path / "gone" / "served.json")
+
+    response = reload(client, strict_model_dir)
+
+    assert response.status_code == 503
+    assert "cannot tell the other workers" in response.json()["detail"]
+    assert version(client) == MODEL_VERSION
