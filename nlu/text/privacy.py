@@ -48,8 +48,9 @@ _PATTERN = re.compile(
     re.IGNORECASE,
 )
 _PHONE = re.compile(PHONE_NUMBER_PATTERN, re.IGNORECASE)
-# What every alternative needs: a digit, or an email's at (written or not).
-_MAYBE = re.compile(r"\d|@|\bat\b", re.IGNORECASE)
+# What every alternative needs: three digits (a security code, "exp 1/27"; numbers take
+# eight), or an email's at (written or not).
+_MAYBE = re.compile(r"\d\D*\d\D*\d|@|\bat\b", re.IGNORECASE)
 _TAIL = re.compile(CARD_TAIL_PATTERN, re.IGNORECASE)
 
 
@@ -103,7 +104,7 @@ def carries_personal_data(text):
 
 def _spans(folded, keep_invoices):
     """``(start, end, placeholder)`` of what to mask in ``folded``, left to right."""
-    if not _MAYBE.search(folded):  # most chat messages: no digit, no "@", no "at"
+    if not _MAYBE.search(folded):  # most chat messages: "5 hari", no "@", no "at"
         return
     position = 0
     while match := _PATTERN.search(folded, position):

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from serve.app import create_app
+from serve.schemas import ChatResponse
 
 CHAT_KEYS = {"message_id", "reply", "lang", "intent", "confidence", "route", "route_name",
              "steps", "kb_article", "suggestions", "awaiting", "handoff", "frustrated",
@@ -33,6 +34,7 @@ def send(client, text, session_id, intent=None):
     assert response.status_code == 200, response.text
     body = response.json()
     assert set(body) == CHAT_KEYS
+    assert ChatResponse.model_validate(body).model_dump(mode="json") == body
     return body
 
 
