@@ -118,6 +118,10 @@ def create_app(settings=None):
     app.mount(docs.ASSETS_PATH, docs.assets(), name="docs-assets")
     # The pages' scripts and styles are files of their own: no inline script for a CSP.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The innermost middleware: every other one (CORS included) sees the lane's answers.
+    app.add_middleware(PredictionLane, routes=[
+        route for module in (api, rasa) for route in module.router.routes
+        if route.endpoint in (api.parse, api.parse_batch, rasa.model_parse)])
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=["GET", "POST"], allow_headers=["*"])
@@ -125,9 +129,6 @@ def create_app(settings=None):
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(NLUError, library_error)
     app.add_exception_handler(Exception, _unexpected_error)
-    app.add_middleware(PredictionLane, routes=[
-        route for module in (api, rasa) for route in module.router.routes
-        if route.endpoint in (api.parse, api.parse_batch, rasa.model_parse)])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # The documentation pages set a policy of their own (serve/docs.py).
     app.add_middleware(SecurityHeaders)

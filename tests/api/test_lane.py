@@ -79,6 +79,23 @@ def test_a_served_request_is_counted_under_its_route(shared_client):
     assert 'nlu_http_requests_total{endpoint="/v1/parse",method="POST",status="200"}' in metrics
 
 
+def test_cors_headers_are_on_the_lanes_answers(make_client):
+    origin = "https://care.example"
+    client = make_client(cors_origins=[origin])
+
+    for headers in ({}, VIA_FASTAPI):
+        response = client.post("/v1/parse", content='{"text": "halo kak"}',
+                               headers={"content-type": "application/json", **headers,
+                                        "origin": origin})
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == origin
+    preflight = client.options("/v1/parse", headers={
+        "origin": origin, "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == origin
+
+
 def test_an_unexpected_error_is_a_logged_500(make_settings, caplog):
     with TestClient(create_app(make_settings()), raise_server_exceptions=False) as client:
         def broken(texts, states=None):
