@@ -17,6 +17,7 @@ __all__ = ["run", "main"]
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 from nlu.assistant.clarification import (
@@ -27,7 +28,7 @@ from nlu.assistant.clarification import (
 from nlu.assistant.frustration import load_frustration_detector, measure, read_labelled_messages
 from nlu.assistant.router import load_router
 from nlu.data.readers import load_dataset
-from nlu.errors import NLUError
+from nlu.errors import DataError, NLUError, Problem
 from nlu.model.artifacts import load_model
 from nlu.reports.heldout import held_out_predictions
 
@@ -42,17 +43,17 @@ DEFAULT_TRAIN = ROOT / "data" / "intents_id.yaml"
 CEILINGS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def run(model_dir, sets=None, labelled=DEFAULT_LABELLED, policy=None,
-        held_out_folds=0, train_path=DEFAULT_TRAIN):
+def run(model_dir, sets=None, held_out_folds=0, train_path=DEFAULT_TRAIN):
     """The report: ``{"model", "policy", "clarification": {set: figures},
     "frustration": {set: figures}}``, and ``"held_out"`` (the ceiling sweep on held-out
     predictions of ``train_path``, the model's profile) when ``held_out_folds``."""
     if sets is None:
         sets = DEFAULT_SETS + ([REAL_DEV] if REAL_DEV.is_file() else [])
+    # Read and checked first: the sweep comes last, after every set is measured.
+    training = _training_data(train_path, held_out_folds) if held_out_folds else None
     model = load_model(model_dir)
-    # The policy the assistant serves with: the routes' small talk is never asked about.
-    router = load_router(ROOT / "data" / "routes.yaml", model.intent_routes)
-    policy = policy or ClarificationPolicy(small_talk=tuple(sorted(router.small_talk)))
+    policy = ClarificationPolicy.for_router(
+        load_router(ROOT / "data" / "routes.yaml", model.intent_routes))
     clarification = {}
     for path in sets:
         dataset = load_dataset(path, require_examples=False)
@@ -61,7 +62,7 @@ def run(model_dir, sets=None, labelled=DEFAULT_LABELLED, policy=None,
                                                               policy)
     detector = load_frustration_detector()
     frustration = {}
-    for path in labelled:
+    for path in DEFAULT_LABELLED:
         result = measure(detector, read_labelled_messages(path))
         frustration[str(path.name)] = {k: v for k, v in result.items() if k != "errors"} | {
             "misjudged": [e["text"] for e in result["errors"]]}
@@ -69,13 +70,31 @@ def run(model_dir, sets=None, labelled=DEFAULT_LABELLED, policy=None,
               "thresholds": vars(model.thresholds),
               "policy": vars(policy), "clarification": clarification,
               "frustration": frustration}
-    if held_out_folds:
-        predictions, intents = held_out_predictions(load_dataset(train_path), model.profile,
+    if training is not None:
+        predictions, intents = held_out_predictions(training, model.profile,
                                                     folds=held_out_folds)
         report["held_out"] = {"data": str(train_path), "folds": held_out_folds,
                               "ceilings": sweep_ceilings(predictions, intents, CEILINGS,
                                                          policy)}
     return report
+
+
+def _training_data(path, folds):
+    """The training data at ``path``, if it can be split into ``folds`` stratified folds:
+    at least one intent (out of scope counts as one) needs ``folds`` examples.
+
+    Raises
+    ------
+    DataError
+        The data is invalid, or no intent has ``folds`` examples.
+    """
+    dataset = load_dataset(path)
+    most = max(Counter(dataset.labels).values())
+    if folds > most:
+        raise DataError([Problem(str(path), None, f"--held-out-folds {folds}: no intent has "
+                                 f"that many examples (the most is {most}, out of scope "
+                                 "included); choose fewer folds")])
+    return dataset
 
 
 def main(argv=None):

@@ -23,7 +23,7 @@ from nlu.vocabulary import OUT_OF_SCOPE
 
 from . import api, docs, feedback, ops, page, rasa, review
 from .engine import Batcher, cancel, load_engine
-from .follow import SharedModel
+from .follow import SharedModel, load_named
 from .errors import library_error
 from .lane import PredictionLane
 from .limits import BodyLimit, TokenBuckets
@@ -65,7 +65,7 @@ class ServerState:
     shared_model: SharedModel | None = None
     #: What the review routes work out once and keep: the training data's report (while
     #: the file does not change), normalized texts and their vectors (TextCache).
-    review_cache: dict = field(default_factory=dict)
+    review_cache: review.ReviewCache = field(default_factory=review.ReviewCache)
 
 
 def create_app(settings=None):
@@ -142,7 +142,7 @@ def _first_engine(settings, shared_model):
     named = shared_model.named() if shared_model else None
     if named is not None:
         try:
-            return load_engine(named, settings.domain_dir)
+            return load_named(named, settings)
         except NLUError as exc:
             error_log.error("the other workers serve %s, which this worker cannot load; "
                             "serving %s: %s", named, settings.model_dir, exc)

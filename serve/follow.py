@@ -12,7 +12,8 @@ import json
 import logging
 import os
 
-from nlu.errors import Unavailable
+from nlu.errors import ArtifactError, NLUError, Unavailable
+from nlu.model.artifacts import resolve_artifact
 
 from .engine import load_engine
 
@@ -39,7 +40,7 @@ class SharedModel:
                 raise ValueError(f"path is {named!r}, not a string")
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             self._complain(f"cannot read the served model's file {self.path}: {exc}")
             return None
         self._seen = content
@@ -66,26 +67,51 @@ class SharedModel:
 
     async def follow(self, state):
         """Until cancelled: swap in the artifact the file names whenever another worker
-        has changed it. An artifact that cannot be loaded is logged once, and the worker
-        goes on serving its model."""
+        has changed it. An artifact that cannot be loaded (or that is outside the models
+        folder and not the configured one) is logged once, and the worker goes on serving
+        its model until the next reload; nothing else stops the task either."""
         while True:
             await asyncio.sleep(self.interval)
-            seen = self._seen
-            named = self.named()
-            if named is None or self._seen == seen or named == str(state.engine.path):
-                continue
             try:
-                engine = await asyncio.to_thread(load_engine, named,
-                                                 state.settings.domain_dir)
-            except Exception as exc:  # NLUError, or anything else: this worker goes on
-                self._complain(f"another worker reloaded {named}, which this worker cannot "
-                               f"load (still serving {state.engine.version}): {exc}")
-                continue
-            state.engine = engine
-            self._complaint = None
-            log.info("another worker reloaded: now serving %s", engine.version)
+                await self._follow_once(state)
+            except Exception as exc:  # a bug: logged, and the next look may do better
+                self._complain(f"following the served model's file {self.path} failed: "
+                               f"{exc!r}")
+
+    async def _follow_once(self, state):
+        seen = self._seen
+        named = self.named()
+        if named is None or self._seen == seen or named == str(state.engine.path):
+            return
+        before, content = state.engine, self._seen
+        try:
+            engine = await asyncio.to_thread(load_named, named, state.settings)
+        except NLUError as exc:
+            self._complain(f"another worker reloaded {named}, which this worker cannot load "
+                           f"(still serving {before.version}): {exc}")
+            return
+        # A reload on this worker while this one was loading: that one counts.
+        if state.engine is not before or self._seen != content:
+            return
+        state.engine = engine
+        self._complaint = None
+        log.info("another worker reloaded: now serving %s", engine.version)
 
     def _complain(self, problem):
         if problem != self._complaint:
             log.error("%s", problem)
             self._complaint = problem
+
+
+def load_named(named, settings):
+    """The engine of the artifact the file names, if it is one a reload may load: inside
+    the models folder, or the configured model; else :class:`~nlu.errors.ArtifactError`
+    (whoever can write the file could otherwise have every worker unpickle any file)."""
+    path = resolve_artifact(named)
+    try:
+        configured = resolve_artifact(settings.model_dir)
+    except ArtifactError:  # gone since: the models folder decides alone
+        configured = None
+    if path != configured:
+        path = resolve_artifact(path, settings.models_dir)
+    return load_engine(path, settings.domain_dir)

@@ -41,17 +41,17 @@ class PredictionLane:
         if served is None or scope["method"] != "POST" or not _json_content(scope):
             return await self.app(scope, receive, send)
         route, body_model, checks = served
+        scope["route"], scope["endpoint"] = route, route.endpoint  # for the log and metrics
         request = Request(scope, receive)
         try:
             try:
                 raw = await request.body()
-            except ClientDisconnect:
-                return  # nobody to answer
+            except ClientDisconnect:  # FastAPI's answer for it, logged as FastAPI logs it
+                return await self.app(scope, receive, send)
             try:
                 body = body_model.model_validate_json(raw)
             except ValueError:
                 return await self.app(scope, _replay(raw, receive), send)
-            scope["route"], scope["endpoint"] = route, route.endpoint
             for check in checks:
                 await check(request)
             response = await route.endpoint(body, request)  # a Response: no response model

@@ -96,8 +96,8 @@ def _shared_between_workers(workers):
     """With several workers: prometheus-client's multiprocess mode (each worker writes its
     metrics to files in one folder, emptied at start, and /metrics adds them up:
     PROMETHEUS_MULTIPROC_DIR), and the file through which a reload reaches every worker
-    (NLU_SERVED_MODEL_FILE, serve/follow.py). What is not given is made in temporary
-    folders, removed at the end."""
+    (NLU_SERVED_MODEL_FILE, serve/follow.py: removed at start). What is not given is made
+    in temporary folders, removed at the end."""
     if workers == 1:
         yield
         return
@@ -110,7 +110,14 @@ def _shared_between_workers(workers):
     for stale in metrics.glob("*.db"):
         stale.unlink()
     os.environ[MULTIPROC_VARIABLE] = str(metrics)
-    if not os.environ.get(SERVED_MODEL_VARIABLE):
+    given = os.environ.get(SERVED_MODEL_VARIABLE)
+    if given:  # a reload of the last run is not this run's model
+        try:
+            Path(given).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StartupError(f"{SERVED_MODEL_VARIABLE} {given}: cannot remove the last "
+                               f"run's file: {exc.strerror}") from None
+    else:
         made.append(tempfile.mkdtemp(prefix="nlu-model-"))
         os.environ[SERVED_MODEL_VARIABLE] = str(Path(made[-1]) / "served.json")
     try:

@@ -3,6 +3,7 @@ insights, agreement, exports, leads (admin), and the /review page."""
 
 import asyncio
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
@@ -17,7 +18,7 @@ from nlu.feedback.grouping import TextCache
 from nlu.feedback.insights import insights as review_insights
 from nlu.feedback.insights import summary, training_report
 from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
-from nlu.feedback.store import RESERVED_LEAD_NAMES
+from nlu.feedback.store import RESERVED_LEAD_NAMES, check_lead_name
 from nlu.vocabulary import FALLBACK_REASONS, LANGUAGES, NONE, OUT_OF_SCOPE
 
 from . import review_docs as docs
@@ -32,12 +33,22 @@ pages = APIRouter(prefix="/review", include_in_schema=False)
 MAX_BULK = 2000
 
 
+@dataclass
+class ReviewCache:
+    """What the review routes work out once and keep (``ServerState.review_cache``)."""
+
+    #: Normalized texts and their vectors, from one read of the queue to the next.
+    texts: TextCache = field(default_factory=TextCache)
+    #: The training data when last read: ``(file key, report or None, error or None)``,
+    #: the key ``(path, mtime, size)``; one tuple, replaced whole (threads read it).
+    training: tuple[tuple, dict | None, str | None] | None = None
+
+
 def _queue(state):
     engine, settings = state.engine, state.settings
-    texts = state.review_cache.setdefault("texts", TextCache())
     return ReviewQueue(state.store, engine.model.labels, engine.model.intent_routes,
                        double_rate=settings.review_double_rate, model_version=engine.version,
-                       texts=texts)
+                       texts=state.review_cache.texts)
 
 
 def _iso_date(value):
@@ -103,11 +114,6 @@ class Undo(BaseModel):
         min_length=1, max_length=MAX_BULK)
 
 
-# What a new lead's name may be (nlu.feedback.store.check_lead_name): at most 64
-# characters, no control character, not only spaces.
-NewLeadName = Annotated[str, PathParam(
-    max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
-                           r"[^\x00-\x1f\x7f-\x9f]*$")]
 LeadName = Annotated[str, PathParam(max_length=64)]
 
 
@@ -135,9 +141,12 @@ async def stats(state: State, reviewer: Reviewer) -> dict:
          "recurring out-of-scope topics, agreement, training-data gaps",
          responses=docs.example(docs.INSIGHTS))
 async def insights(state: State, reviewer: Reviewer) -> dict:
-    training, error = await asyncio.to_thread(_training_data, state)
-    result = await asyncio.to_thread(review_insights, _queue(state), training)
-    return {**result, "training_error": error}
+    return await asyncio.to_thread(_insights, state)
+
+
+def _insights(state):
+    training, error = _training_data(state)
+    return {**review_insights(_queue(state), training), "training_error": error}
 
 
 def _training_data(state):
@@ -149,13 +158,13 @@ def _training_data(state):
     except OSError:
         return None, f"{path}: no training data there (set NLU_TRAINING_DATA)"
     key = (str(path), stat.st_mtime_ns, stat.st_size)
-    cached = state.review_cache.get("training")
+    cached = state.review_cache.training
     if cached is None or cached[0] != key:
         try:
             cached = (key, training_report(load_dataset(path)), None)
         except Exception as exc:  # a DataError lists every problem: show the first
             cached = (key, None, str(exc).splitlines()[0])
-        state.review_cache["training"] = cached
+        state.review_cache.training = cached
     return cached[1], cached[2]
 
 
@@ -193,11 +202,12 @@ async def list_leads(state: State) -> dict:
 @api.post("/leads/{name}", summary="Create a CS lead and return their token (admin token)",
           status_code=201, dependencies=[AdminReviewer],
           responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-async def add_lead(name: NewLeadName, state: State) -> dict:
+async def add_lead(name: str, state: State) -> dict:
     """The token is shown once (only its hash is stored). Names are unique whatever their
     case; `admin` and a few other names are reserved."""
+    name = check_lead_name(name)  # the name as stored: stripped
     token = await asyncio.to_thread(state.store.add_lead, name)
-    return {"name": name.strip(), "token": token}
+    return {"name": name, "token": token}
 
 
 @api.post("/leads/{name}/revoke", summary="Revoke a lead's token (admin token)",
@@ -271,11 +281,10 @@ async def review_page(request: Request, state: State):
               "routes": sorted(set(model.intent_routes.values())), "languages": LANGUAGES,
               "fallbacks": FALLBACK_REASONS, "statuses": REVIEW_STATUSES,
               "formats": REVIEW_EXPORT_FORMATS, "admin": reviewer == "admin"}
+    # The page's script reads `config` (as JSON); the template reads the same values.
     return templates.TemplateResponse(request, "review.html", {
-        "reviewer": reviewer, "config": config, "shortcuts": SHORTCUTS,
-        "intents": model.labels, "routes": config["routes"], "languages": LANGUAGES,
-        "fallbacks": FALLBACK_REASONS, "formats": REVIEW_EXPORT_FORMATS,
-        "oos": OUT_OF_SCOPE, "no_route": NONE})
+        **config, "config": config, "shortcuts": SHORTCUTS, "oos": OUT_OF_SCOPE,
+        "no_route": NONE})
 
 
 @pages.post("/login")

@@ -194,10 +194,7 @@ def review_export(args):
     queue = ReviewQueue(_open_store(args.db, must_exist=True), labels=(), intent_routes={})
     rendered = export_reviewed(queue, args.format)
     _print_warnings(rendered.warnings)
-    try:
-        Path(args.out).write_text(rendered.text, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"{args.out}: cannot write: {exc.strerror}") from None
+    writers.write_text(args.out, rendered.text)
     print(f"wrote {rendered.count} reviewed messages to {args.out}", file=sys.stderr)
 
 

@@ -7,7 +7,8 @@ __all__ = ["ClarificationPolicy", "resolve_choice", "measure_clarification",
 
 from dataclasses import dataclass, replace
 
-from ..text.normalize import Normalizer, tokenize
+from ..text.normalize import tokenize
+from .phrases import words_of
 
 #: Words that point at the first, second or third suggestion ("yang kedua", "the first one",
 #: "2").
@@ -70,6 +71,12 @@ class ClarificationPolicy:
     third_share: float = 0.5
     small_talk: tuple = ()
 
+    @classmethod
+    def for_router(cls, router, **params):
+        """The policy an assistant with ``router`` serves with: its small talk is never
+        asked about."""
+        return cls(small_talk=tuple(sorted(router.small_talk)), **params)
+
     def decide(self, prediction):
         """``"answer"``, ``"clarify"`` or ``"miss"`` for a prediction."""
         answer = "miss" if prediction.intent is None else "answer"
@@ -107,7 +114,7 @@ def _share_of_intents(prediction):
     return prediction.ranking[0].confidence / total if total > 0 else 0.0
 
 
-def resolve_choice(text, candidates, names, prediction, floor=0.0):
+def resolve_choice(text, candidates, names, prediction, floor=0.0, *, tokens=None, words=None):
     """The candidate a reply to a clarification picks, or None.
 
     In order: the reply names a candidate (its suggestion label in either language, as a
@@ -124,16 +131,19 @@ def resolve_choice(text, candidates, names, prediction, floor=0.0):
         ``names(intent)`` -> the suggestion labels of ``intent`` in every language.
     prediction : Prediction
         The model's prediction for ``text``.
+    tokens, words : list of str or None
+        ``tokenize(text)`` and ``words_of(text)``, when the caller has them already (a
+        conversation turn computes them once).
     """
-    normalize = Normalizer()
-    said = f" {normalize(text)} "
+    words = words_of(text) if words is None else words
+    said = f" {' '.join(words)} "
     for intent in candidates:
-        if any(f" {normalize(label)} " in said for label in names(intent)):
+        if any(f" {' '.join(words_of(label))} " in said for label in names(intent)):
             return intent
-    words = tokenize(text)
-    if len(words) <= ORDINAL_MAX_WORDS:
+    tokens = tokenize(text) if tokens is None else tokens
+    if len(tokens) <= ORDINAL_MAX_WORDS:
         for index, ordinals in ORDINALS.items():
-            if index < len(candidates) and set(ordinals) & set(words):
+            if index < len(candidates) and set(ordinals) & set(tokens):
                 return candidates[index]
     best = prediction.ranking[0] if prediction.ranking else None
     if best is not None and best.intent in candidates and (

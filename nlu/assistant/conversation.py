@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..errors import UnknownLabel
 from ..vocabulary import REPLY_LANGUAGES
 from .replies import reply_language
+from .slots import longest_duration
 
 #: The miss that hands the conversation over to live chat.
 MAX_MISSES = 2
@@ -196,9 +197,10 @@ def remember(memory, entities):
     """
     updated = dict(memory)
     for kind in REMEMBERED_ENTITIES:
-        values = [e.value for e in entities if e.type == kind]
-        if values:
-            updated[kind] = max(values) if kind == "duration" else values[0]
+        value = longest_duration(entities) if kind == "duration" else \
+            next((e.value for e in entities if e.type == kind), None)
+        if value is not None:
+            updated[kind] = value
     return updated
 
 

@@ -192,13 +192,14 @@ def measure(detector, examples):
     """Precision and recall of ``detector`` on ``(text, angry, lang)`` examples, overall
     and per language: ``{"all" | lang: {"n", "angry", "precision", "recall", "f1"}}``,
     and ``"errors"``: the misjudged messages with their signals."""
-    verdicts = [(detector(text).angry, angry, lang, text) for text, angry, lang in examples]
+    judged = [(detector(text), angry, lang, text) for text, angry, lang in examples]
+    verdicts = [(found.angry, angry, lang, text) for found, angry, lang, text in judged]
     groups = {"all": verdicts}
     for lang in LANGUAGES:
         groups[lang] = [v for v in verdicts if v[2] == lang]
     result = {name: _scores(rows) for name, rows in groups.items() if rows}
-    result["errors"] = [{"text": text, "angry": angry, "signals": list(detector(text).signals)}
-                        for said, angry, _, text in verdicts if said != angry]
+    result["errors"] = [{"text": text, "angry": angry, "signals": list(found.signals)}
+                        for found, angry, _, text in judged if found.angry != angry]
     return result
 
 

@@ -54,6 +54,10 @@ class Phrases:
                 start += 1
         return found
 
+    def occur_in(self, words):
+        """Whether one of the phrases is in ``words`` (a message's :func:`words_of`)."""
+        return bool(self.find(words))
+
     def __contains__(self, text):
         """Whether ``text`` (a message) holds one of the phrases."""
-        return bool(self.find(words_of(text)))
+        return self.occur_in(words_of(text))

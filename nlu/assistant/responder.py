@@ -5,6 +5,7 @@ its loader from a domain folder."""
 __all__ = ["Reply", "Responder", "load_responder", "DOMAIN_FILES"]
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import DataError, Problem
@@ -14,9 +15,10 @@ from .clarification import ClarificationPolicy, resolve_choice
 from .conversation import MAX_MISSES, Question, remember, session_language
 from .frustration import load_frustration_detector
 from .knowledge import load_knowledge_base
+from .phrases import words_of
 from .replies import load_replies, reply_language
 from .router import SELLER_INTENT, load_router
-from .slots import SHORT_ANSWER_WORDS, Answer, load_answer_reader
+from .slots import SHORT_ANSWER_WORDS, Answer, load_answer_reader, longest_duration
 
 DOMAIN_FILES = {"knowledge": "kb/articles.yaml", "routes": "routes.yaml",
                 "replies": "replies.yaml"}
@@ -78,8 +80,7 @@ class Responder:
         self.knowledge = knowledge
         self.router = router
         self.replies = replies
-        self.policy = policy or ClarificationPolicy(
-            small_talk=tuple(sorted(router.small_talk)))
+        self.policy = policy or ClarificationPolicy.for_router(router)
         self.detector = detector or load_frustration_detector()
         self.answers = answers or load_answer_reader()
         self._languages = LanguageDetector()
@@ -125,8 +126,8 @@ class Responder:
         facts = remember({}, prediction.entities)
         common = self._common(prediction, lang)
         if prediction.intent is not None:
-            # Whether a complaint was filed matters to the seller rule only (and reading it
-            # is a third of the reply's cost).
+            # Whether a complaint was filed matters to the seller rule only, and reading it
+            # costs more than the rest of a routed reply.
             complaint = self.answers.complaint_filed(prediction.text) \
                 if prediction.intent == SELLER_INTENT else None
             return self.route_reply(prediction.intent, lang, facts, prediction.text, common,
@@ -168,8 +169,7 @@ class Responder:
             words = self.replies.say("seller_file_first", lang, limit=limit)
         else:
             words = self.replies.say(decision.route, lang)
-        if decision.urgent:
-            words = f"{self.replies.say('urgent', lang)} {words}"
+        words = self._urgently(words, lang, decision.urgent)
         return Reply(_join(prefix, words), intent=intent, route=decision.route,
                      steps=decision.steps, reason=decision.reason, urgent=decision.urgent,
                      route_name=self.router.name(decision.route, lang), **common)
@@ -193,12 +193,14 @@ class Responder:
             order = self.router.order_words(lang, facts.get("invoice"), facts.get("resi"))
             steps += (self.replies.say("handoff_order", lang, order=order),)
         urgent = intent in self.router.urgent_intents
-        text = self.replies.say(key, lang)
-        if urgent:
-            text = f"{self.replies.say('urgent', lang)} {text}"
+        text = self._urgently(self.replies.say(key, lang), lang, urgent)
         return Reply(text, intent=intent, route="live_chat", steps=steps, handoff=True,
                      urgent=urgent, reason=reason, frustrated=key == "frustrated",
                      route_name=self.router.name("live_chat", lang), **common)
+
+    def _urgently(self, text, lang, urgent):
+        """``text`` after the urgent notice when the request is ``urgent``, else as is."""
+        return f"{self.replies.say('urgent', lang)} {text}" if urgent else text
 
     def _closest_article(self, prediction, lang, common, ranked=None):
         match = self.knowledge.best_of(self._ranking(prediction.text, ranked))
@@ -227,9 +229,11 @@ class _Turn:
 
     def __init__(self, responder, prediction, state, ranked=None):
         self.r, self.p, self.state, self.ranked = responder, prediction, state, ranked
-        self.words = len(tokenize(prediction.text))
-        self.lang = session_language(state.lang, prediction.lang,
-                                     responder._languages.markers(prediction.text), self.words)
+        # Tokenized once for the language and the ordinals ("yang kedua").
+        self.tokens = tokenize(prediction.text)
+        self.lang = session_language(
+            state.lang, prediction.lang,
+            responder._languages.markers(prediction.text, self.tokens), len(self.tokens))
         self.facts = remember(state.entities, prediction.entities)
         self.common = responder._common(prediction, self.lang)
         self.decision = responder.policy.decide(prediction)
@@ -239,6 +243,12 @@ class _Turn:
             i in known for i in question.intents) else ()
         self.pending = question if question and question.slots and question.intent in known \
             else None
+
+    @cached_property
+    def words(self):
+        """The message's normalized words (:func:`~nlu.assistant.phrases.words_of`), which
+        every phrase list of the turn is matched on: computed once, when first needed."""
+        return words_of(self.p.text)
 
     def respond(self):
         topic, how, answer = self._topic()
@@ -256,7 +266,7 @@ class _Turn:
             ranked = {r.intent: r.confidence for r in self.p.ranking}
             question = Question(candidates=tuple((s["intent"], ranked[s["intent"]])
                                                  for s in reply.suggestions),
-                                days=self._days())
+                                days=longest_duration(self.p.entities))
             return reply, self._next(question=question, misses=self.state.misses)
         return self._miss()
 
@@ -265,12 +275,13 @@ class _Turn:
         it (``chosen`` from suggestions, ``slots`` answering a question, ``model``,
         ``order`` given after the route was sent), or ``(None, None, None)``."""
         p, pending, choice = self.p, self.pending, self.state.choice
-        answer = self.r.answers.read(p.text, p.entities, pending.slots) if pending else None
+        answer = self.r.answers.read(p.text, p.entities, pending.slots, self.words) \
+            if pending else None
         if pending and choice in (None, pending.intent) and not self._new_topic(answer):
             return pending.intent, "slots", answer
         if choice is None and self.candidates:
             choice = resolve_choice(p.text, self.candidates, self.r.replies.names, p,
-                                    self.r.policy.floor)
+                                    self.r.policy.floor, tokens=self.tokens, words=self.words)
         if choice is not None:
             return choice, "chosen", None
         # An order for what was just sent on its way ("INV/...", or "INV/..., paketnya
@@ -293,7 +304,7 @@ class _Turn:
         question's intent (it is asked about). Never small talk ("ok makasih") and never a
         short answer ("belum", which the model may read as an order not shipped)."""
         intent, top = self.p.intent, self.p.ranking[0].intent if self.p.ranking else None
-        short = self.words <= SHORT_ANSWER_WORDS
+        short = len(self.tokens) <= SHORT_ANSWER_WORDS
         if self.decision == "clarify":
             return not answer.given and not short and top != self.pending.intent
         if self.decision != "answer" or intent in (self.pending.intent, *self.r.router.small_talk):
@@ -306,12 +317,11 @@ class _Turn:
         # Days since the complaint: said now, in the answer to the question, or in the
         # message the last question was about; never a duration said about something else.
         question = self.state.question if how in ("chosen", "slots") else None
-        days = next((d for d in (self._days(), answer.days, question and question.days)
-                     if d is not None), None)
+        days = next((d for d in (longest_duration(self.p.entities), answer.days,
+                                 question and question.days) if d is not None), None)
         if days is not None:
             facts["duration"] = days
-        complaint = next((c for c in (answer.filed, r.answers.complaint_filed(self.p.text))
-                          if c is not None), self.state.complaint if how != "model" else None)
+        complaint = self._complaint(answer, how)
         topic = r.replies.say("chosen", lang, topic=r.replies.name(intent, lang))
         missing = self._missing(intent, facts, days, complaint)
         # The model's confidence in the intent, not in the click or the answer.
@@ -347,9 +357,16 @@ class _Turn:
         return reply, self._next(last_intent=intent, facts=facts, served=self._served(intent),
                                  complaint=complaint)
 
-    def _days(self):
-        """The longest duration in this message, or None."""
-        return max((e.value for e in self.p.entities if e.type == "duration"), default=None)
+    def _complaint(self, answer, how):
+        """Whether a complaint was filed: said in the answer to the question, else in the
+        message (read only then), else as the conversation knew it, unless the model
+        recognized this message's intent on its own (``how == "model"``)."""
+        if answer.filed is not None:
+            return answer.filed
+        said = self.r.answers.complaint_filed(self.p.text, self.words)
+        if said is not None:
+            return said
+        return self.state.complaint if how != "model" else None
 
     def _missing(self, intent, facts, days, complaint):
         """The slots to ask for before ``intent``'s steps (each once per conversation)."""

@@ -3,7 +3,7 @@ since a complaint, whether a complaint was filed at all, or that the customer go
 without. The words listened for are data (``resources/answers.yaml``).
 """
 
-__all__ = ["Answer", "AnswerReader", "load_answer_reader"]
+__all__ = ["Answer", "AnswerReader", "load_answer_reader", "longest_duration"]
 
 from dataclasses import dataclass
 from importlib import resources
@@ -63,32 +63,50 @@ class AnswerReader:
         self.chat = Phrases(chat)
         self.days = [(float(count), Phrases(phrases)) for count, phrases in days.items()]
 
-    def complaint_filed(self, text):
-        """True, False or None: does a message about a silent seller say a complaint exists?"""
-        if text in self.not_filed:
-            return False
-        if text in self.complaint:
-            return True
-        return False if text in self.chat else None
+    def complaint_filed(self, text, words=None):
+        """True, False or None: does a message about a silent seller say a complaint exists?
 
-    def read(self, text, entities, slots=("order", "days")):
+        ``words`` are ``words_of(text)`` when the caller has them already.
+        """
+        words = words_of(text) if words is None else words
+        if self.not_filed.occur_in(words):
+            return False
+        if self.complaint.occur_in(words):
+            return True
+        return False if self.chat.occur_in(words) else None
+
+    def read(self, text, entities, slots=("order", "days"), words=None):
         """The :class:`Answer` of a message to a question for ``slots``.
 
-        ``entities`` are the message's (:class:`~nlu.text.entities.Entity`).
+        ``entities`` are the message's (:class:`~nlu.text.entities.Entity`); ``words`` its
+        ``words_of(text)`` when the caller has them already (the text is normalized once
+        for every phrase list).
         """
+        words = words_of(text) if words is None else words
         invoice = next((e.value for e in entities if e.type == "invoice"), None)
         resi = next((e.value for e in entities if e.type == "resi"), None)
         days = filed = None
         if "days" in slots:
-            days = max((e.value for e in entities if e.type == "duration"), default=None)
+            days = longest_duration(entities)
             if days is None:
-                days = next((count for count, phrases in self.days if text in phrases), None)
-            filed = self.complaint_filed(text)
-            words = words_of(text)
+                days = next((count for count, phrases in self.days if phrases.occur_in(words)),
+                            None)
+            filed = self.complaint_filed(text, words)
             if days is None and filed is None and len(words) <= SHORT_ANSWER_WORDS \
-                    and self.not_yet.find(words):
+                    and self.not_yet.occur_in(words):
                 filed = False
-        return Answer(invoice, resi, days, filed, skipped=text in self.skip)
+        return Answer(invoice, resi, days, filed, skipped=self.skip.occur_in(words))
+
+
+def longest_duration(entities):
+    """The longest duration among a message's entities, in days, or None: what the slots,
+    the rules and the conversation's memory take as the days a message says.
+
+    >>> from nlu.text.entities import Entity
+    >>> longest_duration([Entity("duration", 2, 0, 6), Entity("duration", 5, 9, 15)])
+    5
+    """
+    return max((e.value for e in entities if e.type == "duration"), default=None)
 
 
 def load_answer_reader():

@@ -1,6 +1,7 @@
 """Writing labelled messages for other tools: Rasa nlu.yml, CSV, JSONL, the project's YAML."""
 
-__all__ = ["export_dataset", "render_dataset", "neutralize", "EXPORT_FORMATS", "NEUTRALIZED"]
+__all__ = ["export_dataset", "render_dataset", "write_text", "neutralize", "EXPORT_FORMATS",
+           "NEUTRALIZED"]
 
 import csv
 import io
@@ -25,11 +26,16 @@ def export_dataset(dataset, path, format):
     Out-of-scope examples become Rasa's ``out_of_scope`` intent in nlu.yml and an empty
     label in CSV/JSONL; each format reads back into the same examples.
     """
-    text = render_dataset(dataset, format)
+    write_text(path, render_dataset(dataset, format))
+
+
+def write_text(path, text):
+    """Write ``text`` to ``path`` as UTF-8; :class:`~nlu.errors.OutputError` (one line, the
+    path and why) when it cannot be written."""
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise OutputError(f"{path}: cannot write: {exc.strerror}") from exc
+        raise OutputError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def render_dataset(dataset, format):

@@ -157,9 +157,7 @@ class ReviewQueue:
         awaits_viewer = and_(p.c.sample >= 1.0 - self.double_rate, reviews.c.reviewers < 2,
                              ~mine) if viewer is not None else false()
         has_feedback = exists().where(feedback.c.message_id == p.c.message_id)
-        status = case((reviews.c.id.is_(None), "pending"), (awaits_viewer, "pending"),
-                      (reviews.c.label.is_not_distinct_from(p.c.intent), "confirmed"),
-                      else_="relabelled")
+        status = _status(awaits_viewer)
         in_queue = or_(has_feedback, p.c.fallback.is_not(None), p.c.margin < self.low_margin,
                        p.c.sample < self.sample_rate, reviews.c.id.is_not(None))
         return {**{c.name: c for c in p.c}, "has_feedback": has_feedback.label("has_feedback"),
@@ -395,9 +393,13 @@ def _feedback(connection, message_ids):
     return notes
 
 
-def _status():
-    """A message's review status, in SQL, whoever looks: pending, or whether the label
-    that counts confirmed or changed the model's intent."""
-    return case((reviews.c.id.is_(None), "pending"),
-                (reviews.c.label.is_not_distinct_from(predictions.c.intent), "confirmed"),
-                else_="relabelled")
+def _status(awaits_viewer=None):
+    """A message's review status, in SQL: pending, or whether the label that counts
+    confirmed or changed the model's intent. ``awaits_viewer``, when given, is the
+    condition under which a decided message is still pending for the one looking (a
+    double review they have not decided); without it, the status whoever looks."""
+    whens = [(reviews.c.id.is_(None), "pending")]
+    if awaits_viewer is not None:
+        whens.append((awaits_viewer, "pending"))
+    whens.append((reviews.c.label.is_not_distinct_from(predictions.c.intent), "confirmed"))
+    return case(*whens, else_="relabelled")

@@ -55,13 +55,14 @@ class LanguageDetector:
             return "mixed"
         return "id" if n_id > n_en else "en"
 
-    def markers(self, text):
+    def markers(self, text, tokens=None):
         """``(Indonesian, English)``: how many marker words of each language ``text`` has,
         the evidence behind its language (a conversation keeps its language on little).
+        ``tokens`` are ``tokenize(text)`` when the caller has them already.
 
         >>> LanguageDetector().markers("okay thanks kak")
         (1, 2)
         """
         indonesian, english = _word_lists()
-        tokens = tokenize(text)
+        tokens = tokenize(text) if tokens is None else tokens
         return sum(t in indonesian for t in tokens), sum(t in english for t in tokens)

@@ -3,9 +3,14 @@ for two worker processes of `nlu serve --workers 2`."""
 
 import json
 import logging
+import shutil
+import threading
 import time
+import uuid
 
 import pytest
+
+from serve import follow
 
 from .conftest import ADMIN_TOKEN, MODEL_VERSION, STRICT_VERSION
 
@@ -61,8 +66,8 @@ def test_a_worker_started_after_a_reload_serves_the_reloaded_model(workers, stri
 def test_an_artifact_a_worker_cannot_load_is_logged_once_and_it_goes_on(
         workers, model_dir, strict_model_dir, tmp_path, caplog):
     one, other = workers(2)
-    broken = tmp_path / "models" / "broken"
-    broken.mkdir(parents=True)
+    broken = model_dir.parent / f"broken-{uuid.uuid4().hex}"  # in the models folder
+    broken.mkdir()
     with caplog.at_level(logging.ERROR, logger="nlu.serve"):
         (tmp_path / "served.json").write_text(json.dumps({"path": str(broken)}))
         time.sleep(0.5)  # ten looks at the file
@@ -75,6 +80,61 @@ def test_an_artifact_a_worker_cannot_load_is_logged_once_and_it_goes_on(
 
     reload(one, strict_model_dir)  # a good reload after it is followed
     wait_for(lambda: version(other) == STRICT_VERSION)
+    broken.rmdir()
+
+
+def test_an_artifact_outside_the_models_folder_is_not_loaded(workers, strict_model_dir,
+                                                             tmp_path, caplog):
+    [worker] = workers(1)
+    elsewhere = shutil.copytree(strict_model_dir, tmp_path / "elsewhere")
+    with caplog.at_level(logging.ERROR, logger="nlu.serve"):
+        (tmp_path / "served.json").write_text(json.dumps({"path": str(elsewhere)}))
+        time.sleep(0.3)
+
+    assert version(worker) == MODEL_VERSION
+    assert any("outside the models folder" in r.getMessage() for r in caplog.records)
+
+
+def test_a_reload_here_while_following_one_from_elsewhere_wins(workers, model_dir,
+                                                               strict_model_dir, monkeypatch):
+    one, other = workers(2)
+    release, loading = threading.Event(), threading.Event()
+    real = follow.load_named
+
+    def slow(named, settings):  # the followers' loads wait for the test
+        loading.set()
+        release.wait(10)
+        return real(named, settings)
+
+    monkeypatch.setattr(follow, "load_named", slow)
+    reload(one, strict_model_dir)
+    assert loading.wait(10)  # the other worker is loading the strict model...
+    assert reload(other, model_dir).status_code == 200  # ...when it is reloaded itself
+    release.set()
+
+    wait_for(lambda: version(one) == MODEL_VERSION)  # one follows other's reload
+    time.sleep(0.3)
+    assert version(other) == MODEL_VERSION  # the strict model it loaded is not swapped in
+
+
+def test_the_follower_outlives_an_unexpected_error(workers, strict_model_dir, tmp_path,
+                                                   monkeypatch, caplog):
+    [worker] = workers(1)
+    real = follow.SharedModel.named
+    failures = iter([RuntimeError("a bug")])
+
+    def named(self):
+        for error in failures:
+            raise error
+        return real(self)
+
+    monkeypatch.setattr(follow.SharedModel, "named", named)
+    with caplog.at_level(logging.ERROR, logger="nlu.serve"):
+        time.sleep(0.2)
+    assert any("RuntimeError('a bug')" in r.getMessage() for r in caplog.records)
+
+    (tmp_path / "served.json").write_text(json.dumps({"path": str(strict_model_dir)}))
+    wait_for(lambda: version(worker) == STRICT_VERSION)
 
 
 def test_a_file_that_is_not_json_is_logged_and_changes_nothing(workers, tmp_path, caplog):

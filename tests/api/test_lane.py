@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from serve.app import create_app
 from serve.deps import ApiKey
 from serve.lane import PredictionLane
+from serve.schemas import BatchRequest, ParseRequest, RasaParseRequest
 
 # JSON to FastAPI ("+json"), not to the lane (application/json only): the same request
 # through both ways.
@@ -33,10 +34,24 @@ def _without_ids(body):
     return body
 
 
+@pytest.fixture
+def lane_bodies(monkeypatch):
+    """The bodies the lane validated (FastAPI validates its own way, not through
+    ``model_validate_json``)."""
+    bodies = []
+    for model in (ParseRequest, BatchRequest, RasaParseRequest):
+        monkeypatch.setattr(model, "model_validate_json",
+                            lambda raw, real=model.model_validate_json: bodies.append(raw)
+                            or real(raw))
+    return bodies
+
+
 @pytest.mark.parametrize("path, body", ROUTES)
-def test_the_lane_answers_as_fastapi_does(shared_client, path, body):
+def test_the_lane_answers_as_fastapi_does(shared_client, path, body, lane_bodies):
     lane = shared_client.post(path, json=body)
+    assert len(lane_bodies) == 1
     fastapi = shared_client.post(path, content=json.dumps(body), headers=VIA_FASTAPI)
+    assert len(lane_bodies) == 1
 
     assert lane.status_code == fastapi.status_code == 200, (lane.text, fastapi.text)
     assert _without_ids(lane.json()) == _without_ids(fastapi.json())
@@ -72,11 +87,17 @@ def test_a_chunked_body_is_read_whole_either_way(shared_client):
     assert refused.json()["detail"][0]["loc"] == ["body", "text"]
 
 
-def test_a_served_request_is_counted_under_its_route(shared_client):
-    shared_client.post("/v1/parse", json={"text": "halo kak"})
+def test_requests_are_counted_under_their_route(make_client):
+    client = make_client(max_body_bytes=100)
+    client.post("/v1/parse", json={"text": "halo kak"})
+    chunked = client.post("/v1/parse", content=iter([b'{"text": "', b"a" * 200, b'"}']),
+                          headers={"content-type": "application/json"})
 
-    metrics = shared_client.get("/metrics").text
-    assert 'nlu_http_requests_total{endpoint="/v1/parse",method="POST",status="200"}' in metrics
+    assert chunked.status_code == 413
+    metrics = client.get("/metrics").text
+    for status in (200, 413):
+        assert (f'nlu_http_requests_total{{endpoint="/v1/parse",method="POST",'
+                f'status="{status}"}} 1.0') in metrics
 
 
 def test_cors_headers_are_on_the_lanes_answers(make_client):

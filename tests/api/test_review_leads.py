@@ -38,6 +38,14 @@ def test_reserved_empty_and_taken_names_are_refused(client, name, status):
     assert response.status_code == status, response.text
 
 
+@pytest.mark.parametrize("name, detail", [
+    ("   ", "a lead needs a name"),
+    ("Ri%00na", "lead name 'Ri\\x00na': at most 64 characters, no control characters")])
+def test_a_refused_name_gets_the_librarys_message(client, name, detail):
+    response = client.post(f"/v1/review/leads/{name}", headers=admin(client))
+    assert response.status_code == 422 and response.json() == {"detail": detail}
+
+
 def test_the_lead_commands(client, capsys):
     db = client.app.state.nlu.settings.database_url
     assert nlu_main(["review", "leads", "--db", db]) == 0

@@ -36,3 +36,15 @@ def test_the_ceiling_sweep_on_held_out_predictions(e2e_model_dir, tiny_data_path
 def test_a_missing_model_is_a_one_line_error(tmp_path, capsys):
     assert main(["--model", str(tmp_path / "none")]) == 1
     assert capsys.readouterr().err.startswith("error: ")
+
+
+def test_more_folds_than_examples_is_a_one_line_error_before_the_run(
+        tiny_data_path, tmp_path, capsys):
+    # Checked before the model is even loaded (there is none here).
+    assert main(["--model", str(tmp_path / "none"), "--held-out-folds", "11",
+                 "--train", str(tiny_data_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (f"error: {tiny_data_path}: --held-out-folds 11: no intent has "
+                            "that many examples (the most is 10, out of scope included); "
+                            "choose fewer folds\n")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from nlu.assistant.slots import Answer, load_answer_reader
-from nlu.text.entities import extract_entities
+from nlu.assistant.phrases import words_of
+from nlu.assistant.slots import Answer, load_answer_reader, longest_duration
+from nlu.text.entities import Entity, extract_entities
 
 INVOICE = "INV/20261103/MPL/3456789012"
 
@@ -57,3 +58,15 @@ def test_not_yet_is_a_short_answer_only(reader):
 
 def test_an_unrelated_reply_answers_nothing(reader):
     assert not read(reader, "hmm gimana ya").given
+
+
+@pytest.mark.parametrize("text", ["belum kak", "2 hari, komplainnya", "lewati aja"])
+def test_words_normalized_by_the_caller_read_as_the_text(reader, text):
+    entities = extract_entities(text)
+    assert reader.read(text, entities, words=words_of(text)) == reader.read(text, entities)
+    assert reader.complaint_filed(text, words_of(text)) is reader.complaint_filed(text)
+
+
+def test_the_longest_duration_of_a_message():
+    assert longest_duration([Entity("duration", 2, 0, 6), Entity("duration", 5, 9, 15)]) == 5
+    assert longest_duration([Entity("amount", 150000, 0, 9)]) is None
