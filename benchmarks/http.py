@@ -150,10 +150,11 @@ def check_goals(profile, summary, connections):
 
 def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds, connections,
                 threads, warmup, in_process_seconds, workers=None, configuration="defaults",
-                reload_every=None):
+                reload_every=None, database_url=None):
     """The figures of one artifact served with one of :data:`CONFIGURATIONS`; the server is
     always stopped on return. With ``reload_every`` (seconds), the artifact is reloaded
-    (``POST /v1/admin/reload``) that often during the load."""
+    (``POST /v1/admin/reload``) that often during the load. The store is a new SQLite file
+    in ``scratch`` unless ``database_url`` names another database."""
     from nlu.assistant.engine import Engine
 
     engine = Engine.load(model_dir, domain_dir)
@@ -167,7 +168,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
 
     admin_token = secrets.token_urlsafe(16)
     server = ServerProcess(model_dir, scratch, workers=workers, domain_dir=domain_dir, env={
-        "NLU_DATABASE_URL": f"sqlite:///{scratch / 'bench.db'}",
+        "NLU_DATABASE_URL": database_url or f"sqlite:///{scratch / 'bench.db'}",
         "NLU_ADMIN_TOKEN": admin_token, **CONFIGURATIONS[configuration]})
     reloads = Reloads(server.url, admin_token, reload_every)
     try:
@@ -315,7 +316,8 @@ def _train(profile, train_paths, out):
 def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_paths=None,
                        messages=None, domain_dir=None, duration=15.0, rounds=3,
                        connections=32, threads=1, warmup=3.0, in_process_seconds=2.0,
-                       workers=None, configurations=tuple(CONFIGURATIONS), reload_every=None):
+                       workers=None, configurations=tuple(CONFIGURATIONS), reload_every=None,
+                       database_url=None):
     """Benchmark each profile (trained on ``train_paths``) or each of ``model_dirs``, in
     each of ``configurations`` (names of :data:`CONFIGURATIONS`).
 
@@ -336,6 +338,7 @@ def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_pat
               "connections": connections, "wrk_threads": threads,
               "duration_s": duration, "rounds": rounds, "warmup_s": warmup,
               "messages": f"{messages or DEFAULT_MESSAGES} ({len(texts)})",
+              "database": _database_kind(database_url),
               "profiles": {}}
     with tempfile.TemporaryDirectory(prefix="nlu-bench-http-") as scratch:
         if model_dirs:
@@ -363,7 +366,8 @@ def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_pat
                     connections=connections, threads=threads, warmup=warmup,
                     in_process_seconds=in_process_seconds,
                     workers=workers.get(profile, workers.get(None)),
-                    configuration=configuration, reload_every=reload_every)
+                    configuration=configuration, reload_every=reload_every,
+                    database_url=database_url)
             if model_dirs:
                 rows["model"] = str(model_dir)
             key = profile if profile not in report["profiles"] else f"{profile}-{index}"
@@ -372,6 +376,11 @@ def run_http_benchmark(profiles=("fast", "accurate"), model_dirs=None, train_pat
     report["goals_met"] = all(all(rows[c]["summary"]["goals"].values())
                               for rows in report["profiles"].values() for c in judged)
     return report
+
+
+def _database_kind(database_url):
+    """What the report says of the store: never the URL (it may hold a password)."""
+    return "a new SQLite file" if not database_url else database_url.split(":", 1)[0]
 
 
 def _profile_of(model_dir):
@@ -412,6 +421,9 @@ def main(argv=None):
     parser.add_argument("--reload-every", type=_positive(float), metavar="S",
                         help="reload the model (POST /v1/admin/reload) every S seconds "
                              "during the load")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="the server's store (default: a new SQLite file), e.g. "
+                             "postgresql+psycopg://user@host/db")
     parser.add_argument("--check", action="store_true",
                         help="exit with status 1 when a goal is not met")
     args = parser.parse_args(argv)
@@ -424,7 +436,7 @@ def main(argv=None):
             rounds=args.rounds, connections=args.connections, threads=args.threads,
             warmup=args.warmup, workers=dict(args.workers or ()),
             configurations=tuple(args.configuration or CONFIGURATIONS),
-            reload_every=args.reload_every)
+            reload_every=args.reload_every, database_url=args.database_url)
     except (BenchmarkError, ServerError, NLUError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

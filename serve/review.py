@@ -114,6 +114,12 @@ class Undo(BaseModel):
         min_length=1, max_length=MAX_BULK)
 
 
+# What nlu.feedback.store.check_lead_name accepts, said in the schema (which clients and
+# schemathesis read): at most 64 characters, no control character, not only spaces. The
+# library decides (and strips the name).
+NewLeadName = Annotated[str, PathParam(
+    max_length=64, pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f]"
+                           r"[^\x00-\x1f\x7f-\x9f]*$")]
 LeadName = Annotated[str, PathParam(max_length=64)]
 
 
@@ -202,7 +208,7 @@ async def list_leads(state: State) -> dict:
 @api.post("/leads/{name}", summary="Create a CS lead and return their token (admin token)",
           status_code=201, dependencies=[AdminReviewer],
           responses={409: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-async def add_lead(name: str, state: State) -> dict:
+async def add_lead(name: NewLeadName, state: State) -> dict:
     """The token is shown once (only its hash is stored). Names are unique whatever their
     case; `admin` and a few other names are reserved."""
     name = check_lead_name(name)  # the name as stored: stripped

@@ -38,12 +38,11 @@ def test_reserved_empty_and_taken_names_are_refused(client, name, status):
     assert response.status_code == status, response.text
 
 
-@pytest.mark.parametrize("name, detail", [
-    ("   ", "a lead needs a name"),
-    ("Ri%00na", "lead name 'Ri\\x00na': at most 64 characters, no control characters")])
-def test_a_refused_name_gets_the_librarys_message(client, name, detail):
-    response = client.post(f"/v1/review/leads/{name}", headers=admin(client))
-    assert response.status_code == 422 and response.json() == {"detail": detail}
+def test_a_reserved_name_gets_the_librarys_message(client):
+    response = client.post("/v1/review/leads/Admin", headers=admin(client))
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("lead name 'Admin' is reserved")
 
 
 def test_the_lead_commands(client, capsys):

@@ -18,6 +18,7 @@ def test_a_short_run_reports_every_figure(e2e_model_dir, wrk_path, capsys):
     assert status == 0, err
     report = json.loads(out)
     assert (report["benchmark"], report["connections"], report["rounds"]) == ("http", 8, 2)
+    assert report["database"] == "a new SQLite file"
     assert list(report["profiles"]["fast"]) == ["defaults", "model"]
     fast = report["profiles"]["fast"]["defaults"]
     assert fast["server"]["settings"] == {}  # as make serve starts it
