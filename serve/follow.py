@@ -2,8 +2,8 @@
 
 ``nlu serve --workers N`` gives every worker the same file (``NLU_SERVED_MODEL_FILE``). A
 reload writes the artifact it swapped in there; each worker looks at the file every
-``interval`` seconds and, when it names another artifact, loads it on a thread and swaps
-it in, as the reload did (traffic goes on meanwhile). A worker that starts later (one
+``interval`` seconds and, when a reload has written it since, loads the artifact on a
+thread and swaps it in, as the reload did (traffic goes on meanwhile). A worker that starts later (one
 restarted by the supervisor) serves the artifact the file names.
 """
 
@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 
 from nlu.errors import ArtifactError, NLUError, Unavailable
 from nlu.model.artifacts import resolve_artifact
@@ -55,7 +56,10 @@ class SharedModel:
         Unavailable
             The file cannot be written: the other workers would not follow.
         """
-        content = json.dumps({"path": str(engine.path), "version": engine.version})
+        # Each reload its own content: a reload of the same folder (retrained in place)
+        # reaches the others too.
+        content = json.dumps({"path": str(engine.path), "version": engine.version,
+                              "reload": f"{time.time_ns()}-{os.getpid()}"})
         partial = self.path.with_name(f".{self.path.name}.{os.getpid()}")
         try:
             partial.write_text(content, encoding="utf-8")
@@ -81,7 +85,7 @@ class SharedModel:
     async def _follow_once(self, state):
         seen = self._seen
         named = self.named()
-        if named is None or self._seen == seen or named == str(state.engine.path):
+        if named is None or self._seen == seen:
             return
         before, content = state.engine, self._seen
         try:

@@ -98,7 +98,8 @@ def _shared_between_workers(workers):
     PROMETHEUS_MULTIPROC_DIR), and the file through which a reload reaches every worker
     (NLU_SERVED_MODEL_FILE, serve/follow.py: removed at start). What is not given is made
     in temporary folders, removed at the end."""
-    if workers == 1:
+    if workers == 1:  # nothing to share, nothing to follow
+        os.environ.pop(SERVED_MODEL_VARIABLE, None)
         yield
         return
     made = []  # the temporary folders

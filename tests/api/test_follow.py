@@ -52,6 +52,20 @@ def test_a_reload_on_one_worker_reaches_the_other(workers, strict_model_dir):
     assert parsed["fallback"] == "ambiguous"  # the strict artifact answers
 
 
+def test_a_reload_of_the_same_folder_reaches_the_other_worker(make_client, model_dir,
+                                                              tmp_path):
+    served = shutil.copytree(model_dir, model_dir.parent / f"in-place-{uuid.uuid4().hex}")
+    one, other = [make_client(model_dir=served, served_model_file=tmp_path / "served.json",
+                              follow_seconds=0.05) for _ in range(2)]
+    manifest = served / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "note": "retrained"}))
+
+    assert one.post("/v1/admin/reload", headers=ADMIN).status_code == 200  # NLU_MODEL_DIR
+
+    wait_for(lambda: other.get("/v1/model").json().get("note") == "retrained")
+    shutil.rmtree(served)
+
+
 def test_a_worker_started_after_a_reload_serves_the_reloaded_model(workers, strict_model_dir,
                                                                      tmp_path):
     [first] = workers(1)

@@ -55,3 +55,17 @@ def test_an_address_in_use_is_refused_before_anything_starts():
                                                "Address already in use"):
             launch._check_address("127.0.0.1", port)
     launch._check_address("127.0.0.1", port)  # free again
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_served_model_file_of_the_last_run_is_not_followed(tmp_path, monkeypatch, workers):
+    stale = tmp_path / "served.json"
+    stale.write_text('{"path": "/models/of/the/last/run"}')
+    monkeypatch.setenv(launch.SERVED_MODEL_VARIABLE, str(stale))
+    monkeypatch.setenv(launch.MULTIPROC_VARIABLE, str(tmp_path / "metrics"))
+
+    with launch._shared_between_workers(workers):
+        following = os.environ.get(launch.SERVED_MODEL_VARIABLE)
+
+    assert not stale.exists() or workers == 1
+    assert following == (str(stale) if workers == 2 else None)  # one worker: nothing to follow
