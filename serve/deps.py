@@ -12,8 +12,8 @@ from .limits import check_rate
 
 def state_of(request):
     """The app's :class:`~serve.app.ServerState`. The prediction routes call this
-    themselves: as a dependency it costs them more than the model call of the fast profile
-    (`nlu benchmark http`)."""
+    themselves: the prediction lane (serve/lane.py) calls their endpoints with the body and
+    the request only."""
     return request.app.state.nlu
 
 
@@ -33,7 +33,8 @@ class ApiKeyCheck(APIKeyHeader):
     """Parse and chat need a key (header ``X-API-Key``) only when ``NLU_API_KEYS`` lists
     some; with ``NLU_RATE_LIMIT`` set, each client (its key, or else its address) has a
     rate. A security scheme, so the OpenAPI schema and /docs show the key; it reads the
-    header itself: a header parameter costs a tenth of a prediction request."""
+    header from the request itself, so that the prediction lane (serve/lane.py) can run it
+    without FastAPI's dependency solving."""
 
     def __init__(self):
         super().__init__(name="X-API-Key", scheme_name="APIKey", auto_error=False,
