@@ -119,6 +119,48 @@ def _histogram_totals(metrics_text, name):
     return totals
 
 
+def _counter_total(metrics_text, name):
+    """A Prometheus counter's value, added over its label sets."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
+               if line.startswith(name + " ") or line.startswith(name + "{"))
+
+
+def _server_totals(metrics_text):
+    """What the server's /metrics say of its model calls and its writes, so far."""
+    (texts, batches), (batch_seconds, _) = (_histogram_totals(metrics_text, "nlu_batch_size"),
+                                            _histogram_totals(metrics_text, "nlu_batch_seconds"))
+    write_seconds, writes = _histogram_totals(metrics_text, "nlu_store_write_seconds")
+    return {"texts": texts, "batches": batches, "batch_seconds": batch_seconds,
+            "writes": writes, "write_seconds": write_seconds,
+            "records": _counter_total(metrics_text, "nlu_records_stored_total")}
+
+
+def server_phases(before, after, seconds, workers):
+    """Where a round's requests spent the server's time, from two :func:`_server_totals`:
+    the mean model call and write, the share of the round each worker's prediction thread
+    and store thread were busy (0 to 1), and the rows per write.
+
+    >>> zero = dict.fromkeys(("texts", "batches", "batch_seconds", "writes",
+    ...                       "write_seconds", "records"), 0)
+    >>> phases = server_phases(zero, {"texts": 640, "batches": 20, "batch_seconds": 0.2,
+    ...                               "writes": 10, "write_seconds": 0.06, "records": 640},
+    ...                        seconds=1, workers=1)
+    >>> phases["mean_batch_ms"], phases["prediction_busy"], phases["rows_per_write"]
+    (10.0, 0.2, 64.0)
+    """
+    delta = {key: after[key] - before[key] for key in after}
+
+    def per(total, count, scale=1, digits=1):
+        return round(total * scale / count, digits) if count else None
+
+    return {"mean_batch_size": per(delta["texts"], delta["batches"]),
+            "mean_batch_ms": per(delta["batch_seconds"], delta["batches"], 1000, 2),
+            "prediction_busy": per(delta["batch_seconds"], seconds * workers, digits=3),
+            "mean_write_ms": per(delta["write_seconds"], delta["writes"], 1000, 2),
+            "rows_per_write": per(delta["records"], delta["writes"]),
+            "store_busy": per(delta["write_seconds"], seconds * workers, digits=3)}
+
+
 def _median(values):
     return round(statistics.median(values), 3)
 
@@ -160,6 +202,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
     engine = Engine.load(model_dir, domain_dir)
     profile = engine.model.profile
     batch_size = server_batch_size()
+    effective_workers = workers or int(os.environ.get("NLU_WORKERS") or 1)
     say = lambda message: print(f"[{profile}, {configuration}] {message}",  # noqa: E731
                                 file=sys.stderr)
 
@@ -190,29 +233,27 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
                                                         batch_size))
             other_in_process.append(probe.other_cores)
 
-        in_process, other_in_process, results, probes, batch_sums = [], [], [], [], []
+        in_process, other_in_process, results, probes, phases = [], [], [], [], []
         rss = []
         measure_in_process()
         for number in range(rounds):
             say(f"round {number + 1}/{rounds}: in-process {in_process[-1]:g} texts/s; "
                 f"wrk {per_round:g} s at {connections} connections")
-            batch_before = _histogram_totals(server.metrics(), "nlu_batch_size")
+            before = _server_totals(server.metrics())
             with Probe(server) as probe, reloads:
                 results.append(run_wrk(wrk, server.url, script, bodies, per_round,
                                        connections, threads))
             rss.append(resident_bytes(server.process.pid))
             probes.append(probe)
-            batch_after = _histogram_totals(server.metrics(), "nlu_batch_size")
-            batch_sums.append([a - b for a, b in zip(batch_after, batch_before)])
+            phases.append(server_phases(before, _server_totals(server.metrics()), per_round,
+                                        effective_workers))
             measure_in_process()
     finally:
         server.stop()
 
-    effective_workers = workers or int(os.environ.get("NLU_WORKERS") or 1)
     rounds_out = []
     for number, result in enumerate(results):
         reference = statistics.mean(in_process[number:number + 2])
-        texts_sum, batches = batch_sums[number]
         cpu = probes[number].server_cpu_seconds
         rounds_out.append({
             "requests_per_s": result["requests_per_s"],
@@ -223,7 +264,8 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
             "server_cpu_ms_per_request": (round(cpu * 1000 / result["requests"], 3)
                                           if cpu is not None and result["requests"]
                                           else None),
-            "mean_batch_size": round(texts_sum / batches, 1) if batches else None,
+            # The model calls and the writes of prediction records (serve/metrics.py).
+            **phases[number],
             "server_rss_mb": _megabytes(rss[number]),
             # Cores used by processes other than the benchmark's, during the load and
             # during the in-process measurements around it: the figures are only as good
@@ -244,6 +286,8 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
         "server_rss_mb": _megabytes(max(rss, default=None)),
         "other_processes_cores": _median_or_none(
             [r["other_processes_cores"]["during_load"] for r in rounds_out]),
+        "server_phases": {key: _median_or_none([r[key] for r in rounds_out])
+                          for key in phases[0]},
     }
     summary["goals"] = check_goals(profile, summary, connections)
     problems = server.log_problems()

@@ -28,6 +28,10 @@ class Metrics:
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256))
         self.batch_seconds = Histogram("nlu_batch_seconds", "Seconds per model call",
                                        registry=self.registry)
+        self.store_write_seconds = Histogram(
+            "nlu_store_write_seconds", "Seconds per write of prediction records (one "
+            "transaction, the rows of every request waiting for it)", registry=self.registry,
+            buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
         self.records_stored = Counter("nlu_records_stored", "Prediction records committed",
                                       registry=self.registry)
         self.records_rejected = Counter("nlu_records_rejected", "Prediction records the "

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from nlu.errors import RecordRejected, StoreError
@@ -80,10 +81,12 @@ class Recorder:
         batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
         self.metrics.pending.set(len(self._pending))
         rows = [row for row, _ in batch]
+        started = time.perf_counter()
         try:
             refused = await asyncio.get_running_loop().run_in_executor(
                 self._executor, self.store.add_predictions, rows)
         except Exception as exc:  # any failure is the clients' answer, never a lost row
+            self.metrics.store_write_seconds.observe(time.perf_counter() - started)
             self._failed(exc)
             error = exc if isinstance(exc, StoreError) else StoreError(
                 f"database error: {type(exc).__name__}")
@@ -91,6 +94,7 @@ class Recorder:
                 if not future.done():
                     future.set_exception(error)
             return
+        self.metrics.store_write_seconds.observe(time.perf_counter() - started)
         self._succeeded(len(rows) - len(refused))
         reasons = {id(row): reason for row, reason in refused}
         for row, future in batch:

@@ -106,6 +106,18 @@ def test_metrics_record_batch_sizes(client):
     assert sample(samples, "nlu_batch_seconds_count") == 1
 
 
+def test_metrics_time_each_write_of_prediction_records(client):
+    client.post("/v1/parse/batch", json={"texts": ["halo kak", "halo min", "makasih kak"]})
+    client.post("/v1/parse", json={"text": "paket blm nyampe"})
+
+    samples = metric_samples(client)
+
+    # One write per request here (one client, one request at a time), three rows then one.
+    assert sample(samples, "nlu_store_write_seconds_count") == 2
+    assert 0 < sample(samples, "nlu_store_write_seconds_sum") < 5
+    assert sample(samples, "nlu_records_stored_total") == 4
+
+
 def test_reload_needs_the_admin_token(client):
     missing = client.post("/v1/admin/reload")
     not_bearer = client.post("/v1/admin/reload", headers={"Authorization": "Basic dGVzdA=="})

@@ -1,6 +1,7 @@
 """The HTTP benchmark (``make bench``): a real server process under wrk, one JSON report."""
 
 import json
+import statistics
 
 import pytest
 
@@ -38,6 +39,14 @@ def test_a_short_run_reports_every_figure(e2e_model_dir, wrk_path, capsys):
     for round_ in fast["rounds"]:
         assert round_["server_cpu_ms_per_request"] > 0
         assert 1 <= round_["mean_batch_size"] <= 32
+        # Rows of concurrent requests share writes; the threads' busy shares are shares of
+        # the round.
+        assert 1 <= round_["rows_per_write"] <= 8  # one row per request, 8 connections
+        assert 0 < round_["mean_batch_ms"] and 0 < round_["mean_write_ms"]
+        assert 0 < round_["prediction_busy"] < 1 and 0 < round_["store_busy"] < 1
+    for key, value in summary["server_phases"].items():  # the rounds' medians
+        assert value == pytest.approx(statistics.median(r[key] for r in fast["rounds"]),
+                                      abs=1e-3)
     assert summary["goals"] == check_goals("fast", summary, 8)
     assert report["goals_met"] == all(summary["goals"].values())
     assert "[fast, defaults] round 2/2" in err
