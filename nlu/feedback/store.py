@@ -16,12 +16,13 @@ journal every failure is an error code. Each commit is synced (``synchronous=NOR
 """
 
 __all__ = ["Store", "hash_token", "head_revision", "check_lead_name", "DEFAULT_DATABASE_URL",
-           "RESERVED_LEAD_NAMES"]
+           "RESERVED_LEAD_NAMES", "INVISIBLE"]
 
 import hashlib
 import hmac
 import os
 import random
+import re
 import secrets
 import unicodedata
 from contextlib import contextmanager
@@ -46,6 +47,12 @@ from .tables import decisions, feedback, leads, predictions, sessions, utcnow
 DEFAULT_DATABASE_URL = "sqlite:///var/nlu.db"
 #: Names that already mean someone in the audit trail: a lead may not take them.
 RESERVED_LEAD_NAMES = frozenset({"admin", "administrator", "root", "system", "nlu"})
+#: A regular-expression class (Python's and JSON Schema's alike) of the characters that show
+#: nothing: spaces, controls and the invisible format characters (soft hyphen, zero-width
+#: spaces and joiners, direction marks, word joiners, the byte-order mark). A lead's name
+#: needs a character outside it, or the audit trail would show a blank reviewer.
+INVISIBLE = (r"\s\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+             r"\u2060-\u2064\u2066-\u206f\ufeff")
 
 
 class Store:
@@ -358,7 +365,8 @@ def _alembic_config():
 
 def check_lead_name(name):
     """``name`` stripped, if a lead may take it: 1 to 64 characters, no control character,
-    not a reserved name (``admin`` signs the admin token's decisions), whatever the case.
+    a visible one (see :data:`INVISIBLE`), not a reserved name (``admin`` signs the admin
+    token's decisions), whatever the case.
 
     >>> check_lead_name("  Sari Dewi ")
     'Sari Dewi'
@@ -369,6 +377,9 @@ def check_lead_name(name):
     if len(name) > 64 or any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidName(f"lead name {name[:64]!r}: at most 64 characters, no control "
                           "characters")
+    if not re.search(f"[^{INVISIBLE}]", name):
+        raise InvalidName(f"lead name {name!r}: no visible character (only spaces, "
+                          "zero-width or direction marks)")
     if name.lower() in RESERVED_LEAD_NAMES:
         raise InvalidName(f"lead name {name!r} is reserved (choose another: "
                           f"{', '.join(sorted(RESERVED_LEAD_NAMES))} are taken)")

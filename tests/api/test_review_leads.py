@@ -31,6 +31,7 @@ def test_an_admin_creates_lists_rotates_and_revokes_leads(client):
 
 
 @pytest.mark.parametrize("name, status", [("admin", 422), ("ADMIN", 422), ("   ", 422),
+                                          ("\u200b", 422), ("\u200e\ufeff", 422),
                                           ("Rina", 409)])
 def test_reserved_empty_and_taken_names_are_refused(client, name, status):
     client.post("/v1/review/leads/Rina", headers=admin(client))
@@ -51,6 +52,8 @@ def test_the_lead_commands(client, capsys):
     assert capsys.readouterr().out == "no leads yet (nlu review add-lead NAME)\n"
     assert nlu_main(["review", "add-lead", "admin", "--db", db]) == 2
     assert capsys.readouterr().err.startswith("error: lead name 'admin' is reserved")
+    assert nlu_main(["review", "add-lead", "\u200b", "--db", db]) == 2
+    assert "no visible character" in capsys.readouterr().err
     assert nlu_main(["review", "add-lead", "Sari", "--db", db]) == 0
     old = capsys.readouterr().out.strip().splitlines()[-1]
     assert nlu_main(["review", "rotate", "Sari", "--db", db]) == 0

@@ -265,7 +265,8 @@ def test_a_lead_name_is_unique_whatever_the_case(store):
     ("admin", "lead name 'admin' is reserved"), (" Admin ", "lead name 'Admin' is reserved"),
     ("SYSTEM", "lead name 'SYSTEM' is reserved"), ("   ", "a lead needs a name"),
     ("x" * 65, "at most 64 characters"), ("sari\n", None), ("sa\x00ri", "no control"),
-    ("sa\x85ri", "no control"),
+    ("sa\x85ri", "no control"), ("\u200b", "no visible character"),
+    ("\u200d\u200e \ufeff", "no visible character"),
 ])
 def test_reserved_and_unusable_lead_names(store, name, message):
     if message is None:  # surrounding whitespace is trimmed
