@@ -109,36 +109,27 @@ def in_process_throughput(engine, texts, seconds, batch_size):
             return round(done / elapsed, 1)
 
 
-def _histogram_totals(metrics_text, name):
-    """``(sum, count)`` of a Prometheus histogram, added over its label sets."""
-    totals = [0.0, 0.0]
-    for line in metrics_text.splitlines():
-        for index, suffix in enumerate(("_sum", "_count")):
-            if line.startswith(name + suffix + " ") or line.startswith(name + suffix + "{"):
-                totals[index] += float(line.rsplit(" ", 1)[1])
-    return totals
-
-
-def _counter_total(metrics_text, name):
-    """A Prometheus counter's value, added over its label sets."""
+def _total(metrics_text, name):
+    """A Prometheus sample's value, added over its label sets (and workers)."""
     return sum(float(line.rsplit(" ", 1)[1]) for line in metrics_text.splitlines()
                if line.startswith(name + " ") or line.startswith(name + "{"))
 
 
 def _server_totals(metrics_text):
     """What the server's /metrics say of its model calls and its writes, so far."""
-    (texts, batches), (batch_seconds, _) = (_histogram_totals(metrics_text, "nlu_batch_size"),
-                                            _histogram_totals(metrics_text, "nlu_batch_seconds"))
-    write_seconds, writes = _histogram_totals(metrics_text, "nlu_store_write_seconds")
-    return {"texts": texts, "batches": batches, "batch_seconds": batch_seconds,
-            "writes": writes, "write_seconds": write_seconds,
-            "records": _counter_total(metrics_text, "nlu_records_stored_total")}
+    return {"texts": _total(metrics_text, "nlu_batch_size_sum"),
+            "batches": _total(metrics_text, "nlu_batch_size_count"),
+            "batch_seconds": _total(metrics_text, "nlu_batch_seconds_sum"),
+            "writes": _total(metrics_text, "nlu_store_write_seconds_count"),
+            "write_seconds": _total(metrics_text, "nlu_store_write_seconds_sum"),
+            "records": _total(metrics_text, "nlu_records_stored_total")}
 
 
 def server_phases(before, after, seconds, workers):
-    """Where a round's requests spent the server's time, from two :func:`_server_totals`:
-    the mean model call and write, the share of the round each worker's prediction thread
-    and store thread were busy (0 to 1), and the rows per write.
+    """Where the server's time went between two :func:`_server_totals`, ``seconds`` apart:
+    the mean model call and write (rows stored per write: a failed write stores none),
+    and the share of that time the prediction thread and the store's thread were busy,
+    the mean over ``workers`` (0 to 1). None where there was no call or no write.
 
     >>> zero = dict.fromkeys(("texts", "batches", "batch_seconds", "writes",
     ...                       "write_seconds", "records"), 0)
@@ -147,18 +138,23 @@ def server_phases(before, after, seconds, workers):
     ...                        seconds=1, workers=1)
     >>> phases["mean_batch_ms"], phases["prediction_busy"], phases["rows_per_write"]
     (10.0, 0.2, 64.0)
+    >>> server_phases(zero, zero, seconds=1, workers=1)["store_busy"] is None
+    True
     """
     delta = {key: after[key] - before[key] for key in after}
 
     def per(total, count, scale=1, digits=1):
         return round(total * scale / count, digits) if count else None
 
+    def busy(total, count):
+        return round(total / (seconds * workers), 3) if count else None
+
     return {"mean_batch_size": per(delta["texts"], delta["batches"]),
             "mean_batch_ms": per(delta["batch_seconds"], delta["batches"], 1000, 2),
-            "prediction_busy": per(delta["batch_seconds"], seconds * workers, digits=3),
+            "prediction_busy": busy(delta["batch_seconds"], delta["batches"]),
             "mean_write_ms": per(delta["write_seconds"], delta["writes"], 1000, 2),
             "rows_per_write": per(delta["records"], delta["writes"]),
-            "store_busy": per(delta["write_seconds"], seconds * workers, digits=3)}
+            "store_busy": busy(delta["write_seconds"], delta["writes"])}
 
 
 def _median(values):
@@ -245,8 +241,8 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
                                        connections, threads))
             rss.append(resident_bytes(server.process.pid))
             probes.append(probe)
-            phases.append(server_phases(before, _server_totals(server.metrics()), per_round,
-                                        effective_workers))
+            phases.append(server_phases(before, _server_totals(server.metrics()),
+                                        results[-1]["seconds"], effective_workers))
             measure_in_process()
     finally:
         server.stop()
@@ -265,7 +261,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
                                           if cpu is not None and result["requests"]
                                           else None),
             # The model calls and the writes of prediction records (serve/metrics.py).
-            **phases[number],
+            "server_phases": phases[number],
             "server_rss_mb": _megabytes(rss[number]),
             # Cores used by processes other than the benchmark's, during the load and
             # during the in-process measurements around it: the figures are only as good
@@ -286,7 +282,7 @@ def bench_model(model_dir, *, wrk, texts, domain_dir, scratch, duration, rounds,
         "server_rss_mb": _megabytes(max(rss, default=None)),
         "other_processes_cores": _median_or_none(
             [r["other_processes_cores"]["during_load"] for r in rounds_out]),
-        "server_phases": {key: _median_or_none([r[key] for r in rounds_out])
+        "server_phases": {key: _median_or_none([p[key] for p in phases])
                           for key in phases[0]},
     }
     summary["goals"] = check_goals(profile, summary, connections)

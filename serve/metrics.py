@@ -29,8 +29,9 @@ class Metrics:
         self.batch_seconds = Histogram("nlu_batch_seconds", "Seconds per model call",
                                        registry=self.registry)
         self.store_write_seconds = Histogram(
-            "nlu_store_write_seconds", "Seconds per write of prediction records (one "
-            "transaction, the rows of every request waiting for it)", registry=self.registry,
+            "nlu_store_write_seconds", "Seconds per write of prediction records (the rows "
+            "of every request waiting: one transaction, or one per row when the database "
+            "refuses a row)", registry=self.registry,
             buckets=(.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
         self.records_stored = Counter("nlu_records_stored", "Prediction records committed",
                                       registry=self.registry)

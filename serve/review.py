@@ -18,7 +18,7 @@ from nlu.feedback.grouping import TextCache
 from nlu.feedback.insights import insights as review_insights
 from nlu.feedback.insights import summary, training_report
 from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
-from nlu.feedback.store import INVISIBLE, RESERVED_LEAD_NAMES, check_lead_name
+from nlu.feedback.store import CONTROL, INVISIBLE, RESERVED_LEAD_NAMES, check_lead_name
 from nlu.vocabulary import FALLBACK_REASONS, LANGUAGES, NONE, OUT_OF_SCOPE
 
 from . import review_docs as docs
@@ -118,7 +118,7 @@ class Undo(BaseModel):
 # schemathesis read): at most 64 characters, no control character, a visible one. The
 # library decides (and strips the name).
 NewLeadName = Annotated[str, PathParam(
-    max_length=64, pattern=rf"^[^\x00-\x1f\x7f-\x9f]*[^{INVISIBLE}][^\x00-\x1f\x7f-\x9f]*$")]
+    max_length=64, pattern=f"^[^{CONTROL}]*[^{INVISIBLE}][^{CONTROL}]*$")]
 LeadName = Annotated[str, PathParam(max_length=64)]
 
 

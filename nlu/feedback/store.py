@@ -16,7 +16,7 @@ journal every failure is an error code. Each commit is synced (``synchronous=NOR
 """
 
 __all__ = ["Store", "hash_token", "head_revision", "check_lead_name", "DEFAULT_DATABASE_URL",
-           "RESERVED_LEAD_NAMES", "INVISIBLE"]
+           "RESERVED_LEAD_NAMES", "CONTROL", "INVISIBLE"]
 
 import hashlib
 import hmac
@@ -47,12 +47,18 @@ from .tables import decisions, feedback, leads, predictions, sessions, utcnow
 DEFAULT_DATABASE_URL = "sqlite:///var/nlu.db"
 #: Names that already mean someone in the audit trail: a lead may not take them.
 RESERVED_LEAD_NAMES = frozenset({"admin", "administrator", "root", "system", "nlu"})
-#: A regular-expression class (Python's and JSON Schema's alike) of the characters that show
-#: nothing: spaces, controls and the invisible format characters (soft hyphen, zero-width
-#: spaces and joiners, direction marks, word joiners, the byte-order mark). A lead's name
-#: needs a character outside it, or the audit trail would show a blank reviewer.
-INVISIBLE = (r"\s\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e"
-             r"\u2060-\u2064\u2066-\u206f\ufeff")
+#: Regular-expression classes (Python's and JSON Schema's alike; characters beyond the
+#: BMP written as themselves): the control characters a lead's name may not hold, and
+#: the characters that show nothing: spaces, controls, Unicode's default-ignorable code
+#: points (soft hyphen, zero-width spaces and joiners, direction marks, Hangul fillers,
+#: variation selectors, tags...) and the blank braille pattern. A lead's name needs a
+#: character outside the second, or the audit trail would show a blank reviewer.
+CONTROL = r"\x00-\x1f\x7f-\x9f"
+INVISIBLE = (CONTROL + r"\s\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+             r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff"
+             r"\uffa0\ufff0-\ufff8" "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+             "\U000e0000-\U000e0fff")
+_VISIBLE = re.compile(f"[^{INVISIBLE}]")
 
 
 class Store:
@@ -374,12 +380,14 @@ def check_lead_name(name):
     name = (name or "").strip()
     if not name:
         raise InvalidName("a lead needs a name")
-    if len(name) > 64 or any(unicodedata.category(c) == "Cc" for c in name):
-        raise InvalidName(f"lead name {name[:64]!r}: at most 64 characters, no control "
-                          "characters")
-    if not re.search(f"[^{INVISIBLE}]", name):
-        raise InvalidName(f"lead name {name!r}: no visible character (only spaces, "
-                          "zero-width or direction marks)")
+    if len(name) > 64:
+        raise InvalidName(f"lead name {name[:64]!r}...: at most 64 characters "
+                          f"({len(name)} given)")
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise InvalidName(f"lead name {name!r}: no control characters")
+    if not _VISIBLE.search(name):  # ascii(): the name's characters would print blank
+        raise InvalidName(f"lead name {ascii(name)}: no visible character (only "
+                          "zero-width, direction or other invisible characters)")
     if name.lower() in RESERVED_LEAD_NAMES:
         raise InvalidName(f"lead name {name!r} is reserved (choose another: "
                           f"{', '.join(sorted(RESERVED_LEAD_NAMES))} are taken)")

@@ -1,7 +1,11 @@
 """Leads over HTTP (admin token) and the CLI: create, list, rotate, revoke; reserved names."""
 
+import re
+
 import pytest
 
+from nlu.errors import InvalidName
+from nlu.feedback.store import check_lead_name
 from training.cli import main as nlu_main
 
 from .reviewing import admin, auth, queue
@@ -37,6 +41,30 @@ def test_reserved_empty_and_taken_names_are_refused(client, name, status):
     client.post("/v1/review/leads/Rina", headers=admin(client))
     response = client.post(f"/v1/review/leads/{name}", headers=admin(client))
     assert response.status_code == status, response.text
+
+
+def test_the_schema_refuses_what_the_library_refuses(client):
+    """Every character, alone and between letters: the name pattern of the OpenAPI schema
+    (what clients and schemathesis read) and the library agree, blank characters
+    refused."""
+    operation = client.get("/openapi.json").json()["paths"]["/v1/review/leads/{name}"]["post"]
+    pattern = re.compile(operation["parameters"][0]["schema"]["pattern"])
+
+    def accepted(name):
+        try:
+            check_lead_name(name)
+        except InvalidName:
+            return False
+        return True
+
+    for code in [*range(0x10000), *range(0x1bc9f, 0x1bca5), *range(0x1d172, 0x1d17c),
+                 0xdffff, 0xe0000, 0xe0001, 0xe007f, 0xe0100, 0xe0fff, 0xe1000]:
+        if 0xd800 <= code <= 0xdfff:
+            continue  # lone surrogates are not text (the request refuses them)
+        for name in (chr(code), f"a{chr(code)}a"):
+            assert bool(pattern.match(name)) == accepted(name), ascii(name)
+    for blank in ("\u200b", "\u3164", "\u2800", "\ufe0f", "\U000e0041", "\u115f\u1160"):
+        assert not accepted(blank) and not pattern.match(blank), ascii(blank)
 
 
 def test_a_reserved_name_gets_the_librarys_message(client):

@@ -38,15 +38,16 @@ def test_a_short_run_reports_every_figure(e2e_model_dir, wrk_path, capsys):
     assert len(fast["rounds"]) == 2
     for round_ in fast["rounds"]:
         assert round_["server_cpu_ms_per_request"] > 0
-        assert 1 <= round_["mean_batch_size"] <= 32
+        phases = round_["server_phases"]
+        assert 1 <= phases["mean_batch_size"] <= 32
         # Rows of concurrent requests share writes; the threads' busy shares are shares of
         # the round.
-        assert 1 <= round_["rows_per_write"] <= 8  # one row per request, 8 connections
-        assert 0 < round_["mean_batch_ms"] and 0 < round_["mean_write_ms"]
-        assert 0 < round_["prediction_busy"] < 1 and 0 < round_["store_busy"] < 1
+        assert 1 <= phases["rows_per_write"] <= 8  # one row per request, 8 connections
+        assert 0 < phases["mean_batch_ms"] and 0 < phases["mean_write_ms"]
+        assert 0 < phases["prediction_busy"] < 1 and 0 < phases["store_busy"] < 1
     for key, value in summary["server_phases"].items():  # the rounds' medians
-        assert value == pytest.approx(statistics.median(r[key] for r in fast["rounds"]),
-                                      abs=1e-3)
+        assert value == pytest.approx(
+            statistics.median(r["server_phases"][key] for r in fast["rounds"]), abs=1e-3)
     assert summary["goals"] == check_goals("fast", summary, 8)
     assert report["goals_met"] == all(summary["goals"].values())
     assert "[fast, defaults] round 2/2" in err
