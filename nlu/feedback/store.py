@@ -24,7 +24,6 @@ import os
 import random
 import re
 import secrets
-import unicodedata
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -58,7 +57,7 @@ INVISIBLE = (CONTROL + r"\s\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f
              r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff"
              r"\uffa0\ufff0-\ufff8" "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
              "\U000e0000-\U000e0fff")
-_VISIBLE = re.compile(f"[^{INVISIBLE}]")
+_CONTROL, _VISIBLE = re.compile(f"[{CONTROL}]"), re.compile(f"[^{INVISIBLE}]")
 
 
 class Store:
@@ -383,7 +382,7 @@ def check_lead_name(name):
     if len(name) > 64:
         raise InvalidName(f"lead name {name[:64]!r}...: at most 64 characters "
                           f"({len(name)} given)")
-    if any(unicodedata.category(c) == "Cc" for c in name):
+    if _CONTROL.search(name):
         raise InvalidName(f"lead name {name!r}: no control characters")
     if not _VISIBLE.search(name):  # ascii(): the name's characters would print blank
         raise InvalidName(f"lead name {ascii(name)}: no visible character (only "
