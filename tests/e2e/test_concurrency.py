@@ -1,7 +1,7 @@
 """Concurrent writers against a real ``nlu serve --workers 2``: not one feedback row lost.
 
 Eight writer processes, each with its own HTTP client, post 250 feedback items each while
-the server's two worker processes write to SQLite (WAL) or PostgreSQL.
+the server's two worker processes write to SQLite (one file, a rollback journal) or PostgreSQL.
 """
 
 import multiprocessing
