@@ -3,8 +3,8 @@
 ``nlu serve --workers N`` gives every worker the same file (``NLU_SERVED_MODEL_FILE``). A
 reload writes the artifact it swapped in there; each worker looks at the file every
 ``interval`` seconds and, when a reload has written it since, loads the artifact on a
-thread and swaps it in, as the reload did (traffic goes on meanwhile). A worker that starts later (one
-restarted by the supervisor) serves the artifact the file names.
+thread and swaps it in, as the reload did (traffic goes on meanwhile). A worker that
+starts later (one restarted by the supervisor) serves the artifact the file names.
 """
 
 import asyncio
