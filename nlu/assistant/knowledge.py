@@ -118,7 +118,8 @@ class KnowledgeBase:
 
     def _ranked(self, row, limit):
         order = np.argsort(-row, kind="stable")[:limit]
-        return [(self.articles[i], round(float(row[i]), 4)) for i in order]
+        return [(self.articles[i], round(score, 4))
+                for i, score in zip(order.tolist(), row[order].tolist())]
 
 
 def load_knowledge_base(path, min_score=0.3):

@@ -44,8 +44,15 @@ class TextNormalizer(TransformerMixin, BaseEstimator):
         """The content word of a one-word message the training data never held alone, or
         None."""
         check_is_fitted(self, "lone_words_")
-        words = content_words(Normalizer(self.slang_)(text))
-        return words[0] if len(words) == 1 and words[0] not in self.lone_words_ else None
+        return self.lone_words([Normalizer(self.slang_)(text)])[0]
+
+    def lone_words(self, normalized):
+        """:meth:`lone_word` of each text of ``normalized``, texts as :meth:`transform`
+        wrote them (the model's predict has them: nothing is normalized twice)."""
+        check_is_fitted(self, "lone_words_")
+        known = self.lone_words_
+        return [words[0] if len(words) == 1 and words[0] not in known else None
+                for words in map(content_words, normalized)]
 
     def transform(self, X):
         check_is_fitted(self, "slang_")

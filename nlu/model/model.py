@@ -68,11 +68,15 @@ class NLUModel:
     def predict_proba(self, texts):
         """Probabilities over :attr:`classes` for each text (the Pipeline's
         ``predict_proba``, its steps called directly: see :func:`_transform`)."""
+        return self._proba(list(texts))[0]
+
+    def _proba(self, texts):
+        """:meth:`predict_proba`, and each step's output on the way (``{id(step): X}``)."""
         *features, (_, classifier) = self.pipeline.steps
-        X = list(texts)
+        outputs, X = {}, texts
         for _, step in features:
-            X = _transform(step, X)
-        return classifier.predict_proba(X)
+            X = _transform(step, X, outputs)
+        return classifier.predict_proba(X), outputs
 
     def predict(self, texts, threshold=None, margin=None):
         """Return one :class:`~nlu.model.prediction.Prediction` per text, in order.
@@ -83,8 +87,8 @@ class NLUModel:
         if not texts:
             return []
         thresholds = self.with_thresholds(threshold, margin).thresholds
-        proba = self.predict_proba(texts)
-        lone = self._lone_words(texts)
+        proba, outputs = self._proba(texts)
+        lone = self._lone_words(texts, outputs)
         if lone.any():
             proba[lone] = _temper(proba[lone], LONE_WORD_TEMPERATURE)
         ranked = rank(proba, self.classes, OUT_OF_SCOPE)
@@ -101,13 +105,19 @@ class NLUModel:
                 for text, row, order, reason, gap
                 in zip(texts, proba.tolist(), orders, reasons, ranked.margin.tolist())]
 
-    def _lone_words(self, texts):
+    def _lone_words(self, texts, outputs):
         """Which texts are one word the training data never held alone ("akun",
-        "refund"): a topic, not a request."""
-        normalizers = _steps(self.pipeline, "lone_word")
+        "refund"): a topic, not a request. ``outputs`` are the steps' outputs of
+        :meth:`_proba`: the normalizer's texts are taken from there when it ran."""
+        normalizers = _steps(self.pipeline, "lone_words")
         if not normalizers:
             return np.zeros(len(texts), dtype=bool)
-        return np.array([normalizers[0].lone_word(t) is not None for t in texts], dtype=bool)
+        normalizer = normalizers[0]
+        normalized = outputs.get(id(normalizer))
+        if normalized is None:
+            normalized = normalizer.transform(texts)
+        return np.array([word is not None for word in normalizer.lone_words(normalized)],
+                        dtype=bool)
 
     @staticmethod
     def _prediction(text, row, order, reason, gap, classes, routes, detect):
@@ -126,24 +136,28 @@ class NLUModel:
         )
 
 
-def _transform(step, X):
+def _transform(step, X, outputs=None):
     """``step.transform(X)``, with the Pipelines and FeatureUnions of the model walked
     here, one part after the other: their own ``transform`` sets up parallel jobs,
     metadata routing and output containers on each call, which costs more than the
-    features of a message (what `nlu benchmark http` measures)."""
+    features of a message (what `nlu benchmark http` measures). Each other step's output
+    goes into ``outputs`` (``{id(step): its output}``) when given."""
     if step is None or step == "passthrough":
         return X
     if isinstance(step, Pipeline):
         for _, inner in step.steps:
-            X = _transform(inner, X)
+            X = _transform(inner, X, outputs)
         return X
     if (isinstance(step, FeatureUnion) and step.transformer_weights is None
             and all(hasattr(t, "transform") for _, t in step.transformer_list)):
-        parts = [_transform(t, X) for _, t in step.transformer_list]
+        parts = [_transform(t, X, outputs) for _, t in step.transformer_list]
         if any(sp.issparse(part) for part in parts):
             return sp.hstack(parts).tocsr()
         return np.hstack(parts)
-    return step.transform(X)
+    X = step.transform(X)
+    if outputs is not None:
+        outputs[id(step)] = X
+    return X
 
 
 def train(dataset, profile="accurate", embedding_model=None, random_state=0):

@@ -33,6 +33,17 @@ def test_a_given_lexicon_is_used_and_copied():
     assert normalizer.transform(["brg gk"]) == ["barang gk"]
 
 
+def test_lone_words_are_the_one_word_messages_the_training_data_never_held_alone():
+    normalizer = TextNormalizer(slang={"min": "admin"}).fit(["halo", "akun saya diblokir"])
+    texts = ["akun", "akun dong min", "halo kak", "akun saya diblokir", "123", "refund!!"]
+    assert [normalizer.lone_word(t) for t in texts] == ["akun", "akun", None, None, None,
+                                                        "refund"]
+    assert normalizer.lone_words(normalizer.transform(texts)) == \
+        [normalizer.lone_word(t) for t in texts]
+    with pytest.raises(NotFittedError):
+        TextNormalizer().lone_words(["akun"])
+
+
 def test_estimator_contract():
     with pytest.raises(NotFittedError):
         TextNormalizer().transform(["halo"])

@@ -15,6 +15,7 @@ from nlu.model.features import NgramTfidf
 from nlu.model.model import RANKING_SIZE, _transform, data_digest
 from nlu.model.prediction import RankedIntent
 from nlu.text.entities import Entity
+from nlu.text.normalize import Normalizer
 from nlu.vocabulary import OUT_OF_SCOPE
 
 MESSAGES = [
@@ -128,6 +129,17 @@ def test_probabilities_are_the_pipelines_own(fast_model):
     # NLUModel walks the Pipeline's steps itself (for speed): the same numbers.
     assert np.array_equal(fast_model.predict_proba(MESSAGES),
                           fast_model.pipeline.predict_proba(MESSAGES))
+
+
+def test_a_prediction_normalizes_each_text_once(fast_model, monkeypatch):
+    # The lone-word check reads the normalizer's output of the features' walk.
+    calls = []
+    original = Normalizer.__call__
+    monkeypatch.setattr(Normalizer, "__call__",
+                        lambda self, text: calls.append(text) or original(self, text))
+    predictions = fast_model.predict(["akun", "paket saya belum sampai"])
+    assert calls == ["akun", "paket saya belum sampai"]
+    assert predictions[0].intent is None and predictions[0].fallback is not None  # a topic
 
 
 def test_the_unions_walked_give_sklearns_features():
