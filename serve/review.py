@@ -116,9 +116,9 @@ class Undo(BaseModel):
 
 # What nlu.feedback.store.check_lead_name accepts, said in the schema (which clients and
 # schemathesis read): at most 64 characters, no control character, a visible one. The
-# library decides (and strips the name).
-NewLeadName = Annotated[str, PathParam(
-    max_length=64, pattern=f"^[^{CONTROL}]*[^{INVISIBLE}][^{CONTROL}]*$")]
+# library decides, in its words (a 422 naming the rule; and it strips the name).
+NewLeadName = Annotated[str, PathParam(json_schema_extra={
+    "maxLength": 64, "pattern": f"^[^{CONTROL}]*[^{INVISIBLE}][^{CONTROL}]*$"})]
 LeadName = Annotated[str, PathParam(max_length=64)]
 
 

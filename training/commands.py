@@ -157,7 +157,9 @@ def _open_store(url, must_exist=False):
 
 
 def add_lead(args):
-    name = args.name.strip()
+    from nlu.feedback.store import check_lead_name
+
+    name = check_lead_name(args.name)  # before the database is opened; as stored: stripped
     token = _open_store(args.db).add_lead(name)
     print(f"lead {name!r} created; their token (shown once, stored hashed):\n{token}")
 

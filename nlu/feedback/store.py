@@ -369,21 +369,23 @@ def _alembic_config():
 
 
 def check_lead_name(name):
-    """``name`` stripped, if a lead may take it: 1 to 64 characters, no control character,
-    a visible one (see :data:`INVISIBLE`), not a reserved name (``admin`` signs the admin
-    token's decisions), whatever the case.
+    """``name`` stripped of its spaces, if a lead may take it: at most 64 characters, no
+    control character (not even a final newline), a visible one (see :data:`INVISIBLE`),
+    not a reserved name (``admin`` signs the admin token's decisions), whatever the case.
+    What the schema of ``POST /v1/review/leads/{name}`` says, checked on the name as given.
 
     >>> check_lead_name("  Sari Dewi ")
     'Sari Dewi'
     """
-    name = (name or "").strip()
-    if not name:
-        raise InvalidName("a lead needs a name")
+    name = name or ""
+    if _CONTROL.search(name):
+        raise InvalidName(f"lead name {name!r}: no control characters (tabs, newlines...)")
     if len(name) > 64:
         raise InvalidName(f"lead name {name[:64]!r}...: at most 64 characters "
                           f"({len(name)} given)")
-    if _CONTROL.search(name):
-        raise InvalidName(f"lead name {name!r}: no control characters")
+    name = name.strip()
+    if not name:
+        raise InvalidName("a lead needs a name")
     if not _VISIBLE.search(name):  # ascii(): the name's characters would print blank
         raise InvalidName(f"lead name {ascii(name)}: no visible character (only "
                           "zero-width, direction or other invisible characters)")

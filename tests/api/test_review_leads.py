@@ -67,6 +67,24 @@ def test_the_schema_refuses_what_the_library_refuses(client):
         assert not accepted(blank) and not pattern.match(blank), ascii(blank)
 
 
+@pytest.mark.parametrize("name, message", [
+    ("%E3%85%A4", r"lead name '\u3164': no visible character"),
+    ("Sari%0A", "lead name 'Sari\\n': no control characters"),
+    ("x" * 65, "at most 64 characters (65 given)")])
+def test_an_unusable_name_gets_the_librarys_message(client, name, message):
+    # Not the schema's pattern: the rule that failed, in the words of the CLI.
+    response = client.post(f"/v1/review/leads/{name}", headers=admin(client))
+
+    assert response.status_code == 422
+    assert message in response.json()["detail"], response.text
+
+
+def test_a_name_is_stored_without_its_surrounding_spaces(client):
+    response = client.post("/v1/review/leads/%20%20Sari%20", headers=admin(client))
+
+    assert (response.status_code, response.json()["name"]) == (201, "Sari")
+
+
 def test_a_reserved_name_gets_the_librarys_message(client):
     response = client.post("/v1/review/leads/Admin", headers=admin(client))
 

@@ -264,12 +264,13 @@ def test_a_lead_name_is_unique_whatever_the_case(store):
 @pytest.mark.parametrize("name, message", [
     ("admin", "lead name 'admin' is reserved"), (" Admin ", "lead name 'Admin' is reserved"),
     ("SYSTEM", "lead name 'SYSTEM' is reserved"), ("   ", "a lead needs a name"),
-    ("x" * 65, "at most 64 characters"), ("sari\n", None), ("sa\x00ri", "no control"),
+    ("x" * 65, "at most 64 characters"), (" sari  ", None), ("sari\n", "no control"),
+    ("\tsari", "no control"), (" " + "x" * 64, "at most 64"), ("sa\x00ri", "no control"),
     ("sa\x85ri", "no control"), ("\u200b", "no visible character"),
     ("\u200d\u200e \ufeff", "no visible character"),
 ])
 def test_reserved_and_unusable_lead_names(store, name, message):
-    if message is None:  # surrounding whitespace is trimmed
+    if message is None:  # surrounding spaces are trimmed
         store.add_lead(name)
         assert [lead["name"] for lead in store.list_leads()] == ["sari"]
         return
