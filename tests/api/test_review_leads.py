@@ -127,3 +127,10 @@ def test_the_lead_list_tells_revoked_and_active_leads_apart(client, capsys):
     rows = {line.split()[0]: line.split()[1]
             for line in capsys.readouterr().out.splitlines()[2:]}
     assert rows == {"Budi": "active", "Sari": "revoked"}
+
+
+def test_a_refused_name_creates_no_database(tmp_path, capsys):
+    db = tmp_path / "new.db"
+    assert nlu_main(["review", "add-lead", "Sari\n", "--db", f"sqlite:///{db}"]) == 2
+    assert "no control characters" in capsys.readouterr().err
+    assert not db.exists()
