@@ -18,7 +18,7 @@ from nlu.feedback.grouping import TextCache
 from nlu.feedback.insights import insights as review_insights
 from nlu.feedback.insights import summary, training_report
 from nlu.feedback.queue import REVIEW_STATUSES, ReviewQueue
-from nlu.feedback.store import CONTROL, INVISIBLE, RESERVED_LEAD_NAMES, check_lead_name
+from nlu.feedback.store import LEAD_NAME_PATTERN, RESERVED_LEAD_NAMES, check_lead_name
 from nlu.vocabulary import FALLBACK_REASONS, LANGUAGES, NONE, OUT_OF_SCOPE
 
 from . import review_docs as docs
@@ -115,10 +115,9 @@ class Undo(BaseModel):
 
 
 # What nlu.feedback.store.check_lead_name accepts, said in the schema (which clients and
-# schemathesis read): at most 64 characters, no control character, a visible one. The
-# library decides, in its words (a 422 naming the rule; and it strips the name).
+# schemathesis read). The library decides, in its words (a 422 naming the rule).
 NewLeadName = Annotated[str, PathParam(json_schema_extra={
-    "maxLength": 64, "pattern": f"^[^{CONTROL}]*[^{INVISIBLE}][^{CONTROL}]*$"})]
+    "maxLength": 64, "pattern": LEAD_NAME_PATTERN})]
 LeadName = Annotated[str, PathParam(max_length=64)]
 
 

@@ -24,6 +24,7 @@ import os
 import random
 import re
 import secrets
+import unicodedata
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -51,13 +52,19 @@ RESERVED_LEAD_NAMES = frozenset({"admin", "administrator", "root", "system", "nl
 #: the characters that show nothing: spaces, controls, Unicode's default-ignorable code
 #: points (soft hyphen, zero-width spaces and joiners, direction marks, Hangul fillers,
 #: variation selectors, tags...) and the blank braille pattern. A lead's name needs a
-#: character outside the second, or the audit trail would show a blank reviewer.
+#: character outside the second, or the audit trail would show a blank reviewer, and
+#: holds none of it but plain spaces, or "ad\u200bmin" would show as "admin".
 CONTROL = r"\x00-\x1f\x7f-\x9f"
 INVISIBLE = (CONTROL + r"\s\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
              r"\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff"
              r"\uffa0\ufff0-\ufff8" "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
              "\U000e0000-\U000e0fff")
+#: The names :func:`check_lead_name` accepts, as one pattern (the schema of
+#: ``POST /v1/review/leads/{name}``): visible characters and plain spaces. ``(?!\n)``:
+#: Python's ``$`` also matches before a final newline, JSON Schema's does not.
+LEAD_NAME_PATTERN = f"^ *[^{INVISIBLE}](?: *[^{INVISIBLE}])* *$(?!\\n)"
 _CONTROL, _VISIBLE = re.compile(f"[{CONTROL}]"), re.compile(f"[^{INVISIBLE}]")
+_HIDDEN = re.compile(f"(?! )[{INVISIBLE}]")
 
 
 class Store:
@@ -369,27 +376,32 @@ def _alembic_config():
 
 
 def check_lead_name(name):
-    """``name`` stripped of its spaces, if a lead may take it: at most 64 characters, no
-    control character (not even a final newline), a visible one (see :data:`INVISIBLE`),
-    not a reserved name (``admin`` signs the admin token's decisions), whatever the case.
-    What the schema of ``POST /v1/review/leads/{name}`` says, checked on the name as given.
+    """``name`` without its surrounding spaces, if a lead may take it: at most 64
+    characters, visible ones (see :data:`INVISIBLE`) and plain spaces only (no control
+    character, not even a final newline; no zero-width or other invisible one), not a
+    reserved name (``admin`` signs the admin token's decisions) whatever its case or
+    width. Checked on the name as given: what :data:`LEAD_NAME_PATTERN` says.
 
     >>> check_lead_name("  Sari Dewi ")
     'Sari Dewi'
     """
     name = name or ""
-    if _CONTROL.search(name):
-        raise InvalidName(f"lead name {name!r}: no control characters (tabs, newlines...)")
-    if len(name) > 64:
+    if len(name) > 64:  # first: the messages below quote the whole name
         raise InvalidName(f"lead name {name[:64]!r}...: at most 64 characters "
                           f"({len(name)} given)")
-    name = name.strip()
+    if _CONTROL.search(name):
+        raise InvalidName(f"lead name {name!r}: no control characters (tabs, newlines...)")
+    name = name.strip(" ")
     if not name:
         raise InvalidName("a lead needs a name")
     if not _VISIBLE.search(name):  # ascii(): the name's characters would print blank
         raise InvalidName(f"lead name {ascii(name)}: no visible character (only "
                           "zero-width, direction or other invisible characters)")
-    if name.lower() in RESERVED_LEAD_NAMES:
+    hidden = _HIDDEN.search(name)
+    if hidden:
+        raise InvalidName(f"lead name {ascii(name)}: U+{ord(hidden.group()):04X} is "
+                          "invisible (letters, digits, signs and plain spaces only)")
+    if unicodedata.normalize("NFKC", name).casefold() in RESERVED_LEAD_NAMES:
         raise InvalidName(f"lead name {name!r} is reserved (choose another: "
                           f"{', '.join(sorted(RESERVED_LEAD_NAMES))} are taken)")
     return name

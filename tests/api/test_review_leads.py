@@ -65,12 +65,16 @@ def test_the_schema_refuses_what_the_library_refuses(client):
             assert bool(pattern.match(name)) == accepted(name), ascii(name)
     for blank in ("\u200b", "\u3164", "\u2800", "\ufe0f", "\U000e0041", "\u115f\u1160"):
         assert not accepted(blank) and not pattern.match(blank), ascii(blank)
+    for name in ("Sari\n", " Sari Dewi  ", "Sari\xa0", "ad\u200bmin", "x" * 64, "x" * 65):
+        assert (pattern.match(name) is not None and len(name) <= 64) == accepted(name), \
+            ascii(name)
 
 
 @pytest.mark.parametrize("name, message", [
     ("%E3%85%A4", r"lead name '\u3164': no visible character"),
     ("Sari%0A", "lead name 'Sari\\n': no control characters"),
-    ("x" * 65, "at most 64 characters (65 given)")])
+    ("x" * 5000 + "%0A", "at most 64 characters (5001 given)"),
+    ("ad%E2%80%8Bmin", r"lead name 'ad\u200bmin': U+200B is invisible")])
 def test_an_unusable_name_gets_the_librarys_message(client, name, message):
     # Not the schema's pattern: the rule that failed, in the words of the CLI.
     response = client.post(f"/v1/review/leads/{name}", headers=admin(client))

@@ -266,6 +266,8 @@ def test_a_lead_name_is_unique_whatever_the_case(store):
     ("SYSTEM", "lead name 'SYSTEM' is reserved"), ("   ", "a lead needs a name"),
     ("x" * 65, "at most 64 characters"), (" sari  ", None), ("sari\n", "no control"),
     ("\tsari", "no control"), (" " + "x" * 64, "at most 64"), ("sa\x00ri", "no control"),
+    ("ad\u200bmin", "U[+]200B is invisible"), ("\xa0Sari", "U[+]00A0 is invisible"),
+    ("Sa\u2028ri", "U[+]2028 is invisible"), ("\uff21\uff24\uff2d\uff29\uff2e", "is reserved"),
     ("sa\x85ri", "no control"), ("\u200b", "no visible character"),
     ("\u200d\u200e \ufeff", "no visible character"),
 ])
