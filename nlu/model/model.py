@@ -70,13 +70,14 @@ class NLUModel:
         ``predict_proba``, its steps called directly: see :func:`_transform`)."""
         return self._proba(list(texts))[0]
 
-    def _proba(self, texts):
-        """:meth:`predict_proba`, and each step's output on the way (``{id(step): X}``)."""
+    def _proba(self, texts, kept=()):
+        """:meth:`predict_proba`, and what the steps of ``kept`` took and gave on the way
+        (``{id(step): (X given, X returned)}``, see :func:`_transform`)."""
         *features, (_, classifier) = self.pipeline.steps
-        outputs, X = {}, texts
+        seen, X = dict.fromkeys(map(id, kept)), texts
         for _, step in features:
-            X = _transform(step, X, outputs)
-        return classifier.predict_proba(X), outputs
+            X = _transform(step, X, seen)
+        return classifier.predict_proba(X), seen
 
     def predict(self, texts, threshold=None, margin=None):
         """Return one :class:`~nlu.model.prediction.Prediction` per text, in order.
@@ -87,8 +88,9 @@ class NLUModel:
         if not texts:
             return []
         thresholds = self.with_thresholds(threshold, margin).thresholds
-        proba, outputs = self._proba(texts)
-        lone = self._lone_words(texts, outputs)
+        normalizers = _steps(self.pipeline, "lone_words")
+        proba, seen = self._proba(texts, kept=normalizers[:1])
+        lone = self._lone_words(texts, normalizers[:1], seen)
         if lone.any():
             proba[lone] = _temper(proba[lone], LONE_WORD_TEMPERATURE)
         ranked = rank(proba, self.classes, OUT_OF_SCOPE)
@@ -105,16 +107,16 @@ class NLUModel:
                 for text, row, order, reason, gap
                 in zip(texts, proba.tolist(), orders, reasons, ranked.margin.tolist())]
 
-    def _lone_words(self, texts, outputs):
+    def _lone_words(self, texts, normalizers, seen):
         """Which texts are one word the training data never held alone ("akun",
-        "refund"): a topic, not a request. ``outputs`` are the steps' outputs of
-        :meth:`_proba`: the normalizer's texts are taken from there when it ran."""
-        normalizers = _steps(self.pipeline, "lone_words")
+        "refund"): a topic, not a request. The normalizer's texts are taken from ``seen``
+        (see :meth:`_proba`) when it normalized these very texts (the first step of the
+        features, as :func:`~nlu.model.classifier.make_pipeline` builds them)."""
         if not normalizers:
             return np.zeros(len(texts), dtype=bool)
         normalizer = normalizers[0]
-        normalized = outputs.get(id(normalizer))
-        if normalized is None:
+        given, normalized = seen.get(id(normalizer)) or (None, None)
+        if given is not texts:
             normalized = normalizer.transform(texts)
         return np.array([word is not None for word in normalizer.lone_words(normalized)],
                         dtype=bool)
@@ -136,28 +138,28 @@ class NLUModel:
         )
 
 
-def _transform(step, X, outputs=None):
+def _transform(step, X, seen=None):
     """``step.transform(X)``, with the Pipelines and FeatureUnions of the model walked
     here, one part after the other: their own ``transform`` sets up parallel jobs,
     metadata routing and output containers on each call, which costs more than the
-    features of a message (what `nlu benchmark http` measures). Each other step's output
-    goes into ``outputs`` (``{id(step): its output}``) when given."""
+    features of a message (what `nlu benchmark http` measures). A step whose id is a key
+    of ``seen`` gets ``(X it took, X it gave)`` there."""
     if step is None or step == "passthrough":
         return X
     if isinstance(step, Pipeline):
         for _, inner in step.steps:
-            X = _transform(inner, X, outputs)
+            X = _transform(inner, X, seen)
         return X
     if (isinstance(step, FeatureUnion) and step.transformer_weights is None
             and all(hasattr(t, "transform") for _, t in step.transformer_list)):
-        parts = [_transform(t, X, outputs) for _, t in step.transformer_list]
+        parts = [_transform(t, X, seen) for _, t in step.transformer_list]
         if any(sp.issparse(part) for part in parts):
             return sp.hstack(parts).tocsr()
         return np.hstack(parts)
-    X = step.transform(X)
-    if outputs is not None:
-        outputs[id(step)] = X
-    return X
+    transformed = step.transform(X)
+    if seen is not None and id(step) in seen:
+        seen[id(step)] = (X, transformed)
+    return transformed
 
 
 def train(dataset, profile="accurate", embedding_model=None, random_state=0):

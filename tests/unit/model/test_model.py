@@ -142,6 +142,15 @@ def test_a_prediction_normalizes_each_text_once(fast_model, monkeypatch):
     assert predictions[0].intent is None and predictions[0].fallback is not None  # a topic
 
 
+def test_the_lone_word_check_reads_the_message_as_sent(fast_model):
+    # A step before the normalizer changes what it normalizes: the check then
+    # normalizes the texts themselves.
+    padded = Pipeline([("pad", FunctionTransformer(lambda X: [f"{x} pesanan" for x in X])),
+                       *fast_model.pipeline.steps])
+    prediction, = dataclasses.replace(fast_model, pipeline=padded).predict(["akun"])
+    assert prediction.intent is None and prediction.fallback is not None
+
+
 def test_the_unions_walked_give_sklearns_features():
     length = FunctionTransformer(lambda texts: np.array([[float(len(t))] for t in texts]))
     for union in (FeatureUnion([("words", NgramTfidf()), ("length", length)]),
