@@ -1,5 +1,8 @@
 """What is stored of a prediction, and the check of labels people give."""
 
+import time
+import uuid
+
 import pytest
 
 from nlu.errors import UnknownLabel
@@ -24,9 +27,15 @@ def test_the_record_masks_personal_data_and_keeps_the_invoice(fast_model):
     assert "entities" not in record
 
 
-def test_message_ids_are_unique_hex():
-    ids = {new_message_id() for _ in range(100)}
-    assert len(ids) == 100 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+def test_message_ids_are_unique_version_7_uuids_in_creation_order():
+    ids = [new_message_id() for _ in range(100)]
+    assert len(set(ids)) == 100 and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert all(uuid.UUID(hex=i).version == 7 and uuid.UUID(hex=i).variant == uuid.RFC_4122
+               for i in ids)
+    before = time.time_ns() // 1_000_000
+    time.sleep(0.002)
+    later = new_message_id()
+    assert int(later[:12], 16) > before and later > ids[0]  # ordered by the millisecond
 
 
 def test_labels_must_be_intents_of_the_model_or_none():
