@@ -9,14 +9,18 @@ measures, per prediction, what the request waits for, for each way of making tha
 * ``commit-wal``: the same Recorder on SQLite in WAL mode (what the store used before: no
   fsync per commit, but its memory-mapped index kills the process with SIGBUS when the
   files become unwritable);
+* ``random ids``: the same Recorder on SQLite with the message ids the store used before
+  (uuid4: each row goes to a random page of the index of ids, where version 7 ids, in
+  creation order, append to its end);
 * ``journal``: the alternative design, a JSON line appended to an on-disk journal (replayed
   at start) before answering, without and with fsync: the lower bound of its cost;
 * ``buffered``: the old recorder, a list append (not durable: a kill -9 loses the buffer).
 
 Each is run with one client (a request at a time: the latency a lone request pays) and
-with 32 concurrent clients (the rows of concurrent requests share commits). Figures are
-medians and 99th percentiles in milliseconds per ``record`` call; the machine's load is
-printed with them.
+with 32 concurrent clients (the rows of concurrent requests share commits), on databases
+that hold ``--stored`` predictions already (a store in use holds months of them: what a
+write costs grows with its indexes). Figures are medians and 99th percentiles in
+milliseconds per ``record`` call; the machine's load is printed with them.
 """
 
 __all__ = ["main"]
@@ -28,6 +32,7 @@ import os
 import statistics
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from nlu.feedback.records import new_message_id
@@ -51,8 +56,8 @@ def _store_with(url, *pragmas):
     return Variant(url)
 
 
-def _row():
-    return {"message_id": new_message_id(), "created_at": utcnow(), "session_id": None,
+def _row(new_id=new_message_id):
+    return {"message_id": new_id(), "created_at": utcnow(), "session_id": None,
             "model_version": "bench", "endpoint": "parse",
             "text": "paket blm nyampe udh 5 hari min, hubungi [PHONE]", "lang": "id",
             "intent": "item_not_received", "top_intent": "item_not_received",
@@ -62,14 +67,14 @@ def _row():
             "route": "invoice_chat", "fallback": None}
 
 
-async def _timed(record, count, clients):
+async def _timed(record, count, clients, new_id=new_message_id):
     """Per-call seconds of ``record([row])``, ``count`` calls by ``clients`` tasks."""
     times = []
 
     async def client(calls):
         for _ in range(calls):
             started = time.perf_counter()
-            await record([_row()])
+            await record([_row(new_id)])
             times.append(time.perf_counter() - started)
 
     started = time.perf_counter()
@@ -77,13 +82,15 @@ async def _timed(record, count, clients):
     return times, len(times) / (time.perf_counter() - started)
 
 
-async def _with_recorder(store, count, clients):
+async def _with_recorder(store, count, clients, stored=0, new_id=new_message_id):
     store.migrate()
+    for start in range(0, stored, 1000):
+        store.add_predictions([_row(new_id) for _ in range(min(1000, stored - start))])
     recorder = Recorder(store, Metrics())
     await recorder.start()
     try:
-        await _timed(recorder.record, 20, 1)  # warm-up: connections, pages
-        return await _timed(recorder.record, count, clients)
+        await _timed(recorder.record, 20, 1, new_id)  # warm-up: connections, pages
+        return await _timed(recorder.record, count, clients, new_id)
     finally:
         await recorder.stop()
         store.dispose()
@@ -122,19 +129,22 @@ def _summary(name, clients, result):
             "records_per_s": round(per_second)}
 
 
-def run(count, postgres=None, folder=None):
+def run(count, postgres=None, folder=None, stored=0):
     folder = Path(folder or tempfile.mkdtemp(prefix="nlu-bench-recorder-"))
     results = []
     for clients in (1, 32):
         runs = {
             "commit (sqlite)": lambda: _with_recorder(
-                Store(f"sqlite:///{folder}/c{clients}.db"), count, clients),
+                Store(f"sqlite:///{folder}/c{clients}.db"), count, clients, stored),
+            "commit (sqlite, random ids)": lambda: _with_recorder(
+                Store(f"sqlite:///{folder}/r{clients}.db"), count, clients, stored,
+                lambda: uuid.uuid4().hex),
             "commit (sqlite, synchronous=OFF)": lambda: _with_recorder(
                 _store_with(f"sqlite:///{folder}/o{clients}.db", "synchronous=OFF"), count,
-                clients),
+                clients, stored),
             "commit-wal (sqlite)": lambda: _with_recorder(
                 _store_with(f"sqlite:///{folder}/w{clients}.db", "journal_mode=WAL"), count,
-                clients),
+                clients, stored),
             "journal, no fsync": lambda: _journal(folder / f"j{clients}", count, clients,
                                                   False),
             "journal, fsync": lambda: _journal(folder / f"f{clients}", count, clients, True),
@@ -142,7 +152,7 @@ def run(count, postgres=None, folder=None):
         }
         if postgres:
             runs["commit (postgresql)"] = lambda: _with_recorder(Store(postgres), count,
-                                                                  clients)
+                                                                  clients, stored)
         for name, make in runs.items():
             results.append(_summary(name, clients, asyncio.run(make())))
     return results
@@ -152,9 +162,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000, help="records per run")
     parser.add_argument("--postgres", metavar="URL", help="also a PostgreSQL store")
+    parser.add_argument("--stored", type=int, default=0, metavar="N",
+                        help="predictions stored in each database before it is measured")
     args = parser.parse_args(argv)
+    if args.count < 32 or args.stored < 0:
+        parser.error("--count is at least 32 (one per client) and --stored at least 0")
     load_before = os.getloadavg()[0]
-    results = run(args.count, args.postgres)
+    results = run(args.count, args.postgres, stored=args.stored)
     print(json.dumps({"load_average_before": load_before,
                       "load_average_after": os.getloadavg()[0], "results": results},
                      indent=2))
