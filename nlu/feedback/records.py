@@ -67,8 +67,8 @@ def new_message_id():
     its first 48 bits the time in milliseconds, 74 random bits after.
 
     Ids in creation order go to the end of the database's index of them: a commit of 32
-    rows writes a page or two of it, not 32 pages all over a random index (on SQLite, with
-    100,000 rows stored: 4.2 to 4.6 ms a write of 32 rows instead of 6.1 to 6.7)."""
+    rows writes a page or two of it, not 32 pages all over a random index (what
+    ``python -m benchmarks.recorder --stored 100000`` compares)."""
     milliseconds = time.time_ns() // 1_000_000 & (1 << 48) - 1
     value = milliseconds << 80 | int.from_bytes(os.urandom(10), "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # the version
