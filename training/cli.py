@@ -109,6 +109,8 @@ def _parser():
                    help="new folder for part-00000.parquet...")
     p.add_argument("--scheduler", metavar="ADDRESS", help="a dask.distributed scheduler "
                    "(tcp://host:8786); default: this process")
+    p.add_argument("--scheduler-timeout", type=_positive_int, default=10, metavar="S",
+                   help="seconds the scheduler has to answer (default 10)")
     p.add_argument("--text-column", default="text", metavar="C")
     p.add_argument("--batch-size", type=_positive_int, default=1000)
     p.set_defaults(run=commands.score)

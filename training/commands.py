@@ -86,7 +86,8 @@ def score(args):
     from nlu.scoring import score_logs
 
     summary = score_logs(args.model, args.input, args.output, scheduler=args.scheduler,
-                         text_column=args.text_column, batch_size=args.batch_size)
+                         text_column=args.text_column, batch_size=args.batch_size,
+                         connect_timeout=args.scheduler_timeout)
     print(json.dumps({**vars(summary), "messages_per_s": round(
         summary.rows / summary.seconds, 1) if summary.seconds else None}, indent=2))
 

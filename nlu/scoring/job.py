@@ -60,14 +60,15 @@ def find_inputs(patterns):
 
 
 def score_logs(model_dir, inputs, output, *, scheduler=None, text_column="text",
-               batch_size=1000, blocksize=BLOCKSIZE):
+               batch_size=1000, blocksize=BLOCKSIZE, connect_timeout=10):
     """Score every row of the ``inputs`` files with the artifact at ``model_dir`` and write
     Parquet files ``part-00000.parquet``... into the new folder ``output``, in input order.
 
     Each partition is scored on its own (:func:`~nlu.scoring.partition.score_frame`): in
     this process, one after the other, without ``scheduler``; else on the
     ``dask.distributed`` cluster at that address (``tcp://host:8786``), whose workers each
-    load the artifact once and must see ``model_dir``, the inputs and ``output``.
+    load the artifact once and must see ``model_dir``, the inputs and ``output``. The
+    scheduler has ``connect_timeout`` seconds to answer.
 
     Raises
     ------
@@ -90,7 +91,7 @@ def score_logs(model_dir, inputs, output, *, scheduler=None, text_column="text",
     model_dir = Path(model_dir).resolve()
     model = load_model(model_dir)  # a clear error now, before any worker tries
     version = model_dir.name
-    client = _client(scheduler) if scheduler else None
+    client = _client(scheduler, connect_timeout) if scheduler else None
     try:
         if client is not None:
             from .cluster import ArtifactPlugin, WorkerModel
@@ -121,11 +122,11 @@ def _score_partition(frame, model, version, text_column, source, batch_size):
     return score_frame(frame, model, version, text_column, source, batch_size)
 
 
-def _client(address):
+def _client(address, timeout):
     from distributed import Client
 
     try:
-        return Client(address, timeout="10s", set_as_default=False)
+        return Client(address, timeout=f"{timeout}s", set_as_default=False)
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address!r}: {exc}") from None
 

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, inspect, text
 from nlu.feedback.store import Store, head_revision
 
 WRITERS = 8
-ITEMS_PER_WRITER = 250
+ITEMS_PER_WRITER = 120
 RACES = 50
 MESSAGES = ["paket blm nyampe udh 5 hari", "mau refund dana saya", "halo kak",
             "resep nasi goreng enak", "my voucher cannot be used", "ganti nomor hp dong",

@@ -94,7 +94,7 @@ def test_an_unreachable_scheduler_or_an_empty_text_is_one_error_line(chat_logs, 
     folder, _ = chat_logs
     unreachable = nlu("score", "--model", e2e_model_dir, "--input", folder / "all.jsonl",
                       "--output", tmp_path / "a", "--scheduler",
-                      f"tcp://127.0.0.1:{free_port()}", status=1)
+                      f"tcp://127.0.0.1:{free_port()}", "--scheduler-timeout", "1", status=1)
     (tmp_path / "bad.csv").write_text("message_id,text\nx1,halo\nx2,\n", encoding="utf-8")
     empty = nlu("score", "--model", e2e_model_dir, "--input", tmp_path / "bad.csv",
                 "--output", tmp_path / "b", status=2)
