@@ -19,6 +19,9 @@ __all__ = [
 #: Where the bot sends a customer (../shared/spec/taxonomy.md).
 ROUTES = ("answer", "invoice_chat", "live_chat", "resolution_center")
 
+#: The model profiles: e5 sentence embeddings with TF-IDF, or TF-IDF alone (faster).
+PROFILES = ("accurate", "fast")
+
 #: Languages of a message: Indonesian, English, or code-mixed.
 LANGUAGES = ("id", "en", "mixed")
 

@@ -18,9 +18,10 @@ from nlu.errors import (
     UnknownLead,
 )
 from nlu.data.dataset import PREFER
+from nlu.data.writers import EXPORT_FORMATS
 from nlu.feedback.exports import REVIEW_EXPORT_FORMATS
 from nlu.feedback.store import DEFAULT_DATABASE_URL
-from nlu.model.classifier import PROFILES
+from nlu.vocabulary import PROFILES
 
 from . import commands
 from .commands import DEFAULT_PROFILE, UsageError
@@ -200,7 +201,7 @@ def _parser():
     q.set_defaults(run=commands.validate)
     q = actions.add_parser("export", help="write data as Rasa nlu.yml, CSV, JSONL or YAML")
     data_options(q)
-    q.add_argument("--format", required=True, choices=commands.EXPORT_FORMATS)
+    q.add_argument("--format", required=True, choices=EXPORT_FORMATS)
     q.add_argument("--out", required=True, metavar="FILE")
     q.set_defaults(run=commands.export)
     return parser

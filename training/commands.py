@@ -6,19 +6,14 @@ import json
 import sys
 from pathlib import Path
 
-from nlu.data import readers, writers
-from nlu.data.writers import EXPORT_FORMATS
 from nlu.errors import DataError, NLUError, OutputError, Problem
-from nlu.model import artifacts
-from nlu.model.model import train as train_model
-from nlu.reports import benchmark, evaluation
 
 DEFAULT_PROFILE = "accurate"  # chosen by `make eval` on data/test_id.yaml (see README)
 CHECKOUT = Path(__file__).resolve().parents[1]
 BANKING77_DIRS = (Path("../shared/benchmarks/banking77"),
                   CHECKOUT.parent / "shared" / "benchmarks" / "banking77")
 
-__all__ = ["UsageError", "EXPORT_FORMATS", "DEFAULT_PROFILE"]
+__all__ = ["UsageError", "DEFAULT_PROFILE"]
 
 
 class UsageError(NLUError):
@@ -26,6 +21,8 @@ class UsageError(NLUError):
 
 
 def _load_data(args, require_examples=True):
+    from nlu.data import readers
+
     dataset = readers.load_dataset(args.data, text_column=args.text_column,
                                    label_column=args.label_column,
                                    require_examples=require_examples, prefer=args.prefer)
@@ -41,6 +38,9 @@ def _print_warnings(warnings, limit=20):
 
 
 def train(args):
+    from nlu.model import artifacts
+    from nlu.model.model import train as train_model
+
     if Path(args.out).exists():
         raise UsageError(f"{args.out}: already exists; artifacts are never overwritten")
     artifacts.check_writable(args.out)  # now, not after the whole training run
@@ -56,6 +56,9 @@ def train(args):
 
 
 def predict(args):
+    from nlu.data import readers
+    from nlu.model import artifacts
+
     if (args.text is None) == (args.input is None):
         raise UsageError("give either one message or --input FILE")
     if args.text is not None and not args.text.strip():
@@ -100,6 +103,8 @@ def _open_output(path):
 
 
 def evaluate(args):
+    from nlu.model import artifacts
+    from nlu.reports import evaluation
     from nlu.reports.robustness import robustness_report
 
     loaded = artifacts.load_model(args.model).with_thresholds(args.threshold, args.margin)
@@ -115,6 +120,8 @@ def evaluate(args):
 
 
 def benchmark_banking77(args):
+    from nlu.reports import benchmark
+
     folder = Path(args.dir) if args.dir else next(
         (d for d in BANKING77_DIRS if (d / "train.csv").is_file()), None)
     if folder is None or not (folder / "train.csv").is_file():
@@ -191,6 +198,7 @@ def rotate_lead(args):
 
 
 def review_export(args):
+    from nlu.data import writers
     from nlu.feedback.exports import export_reviewed
     from nlu.feedback.queue import ReviewQueue
 
@@ -202,6 +210,7 @@ def review_export(args):
 
 
 def promote(args):
+    from nlu.data import readers
     from nlu.feedback.promotion import compare_models
     from nlu.feedback.promotion import promote as move_link
 
@@ -226,5 +235,7 @@ def validate(args):
 
 
 def export(args):
+    from nlu.data import writers
+
     writers.export_dataset(_load_data(args), args.out, args.format)
     print(f"wrote {args.out}", file=sys.stderr)

@@ -12,12 +12,11 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted
 
-from ..vocabulary import OUT_OF_SCOPE
+from ..vocabulary import OUT_OF_SCOPE, PROFILES
 from .fallback import choose_thresholds, decide
 from .features import make_tfidf
 from .scores import scope_scores
 
-PROFILES = ("accurate", "fast")
 #: The share of in-scope messages each profile may reject on held-out training data.
 #: Chosen on real customers' messages (README, "Choosing the defaults"): the encoder's
 #: features separate the intents well enough that a stricter limit keeps more of them.
