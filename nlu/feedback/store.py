@@ -262,9 +262,11 @@ class Store:
         token = secrets.token_urlsafe(24)
         try:
             with self.transaction() as connection:
-                # Names differing only in case are one lead (the audit shows names).
-                taken = connection.execute(select(leads.c.name).where(
-                    func.lower(leads.c.name) == name.lower())).scalar()
+                # Names differing only in case or width are one lead (the audit shows
+                # names), compared here: SQLite's lower() folds ASCII letters only.
+                taken = next((other for other in connection.execute(
+                    select(leads.c.name)).scalars() if _folded(other) == _folded(name)),
+                    None)
                 if taken is None:
                     connection.execute(insert(leads).values(
                         name=name, token_hash=hash_token(token), created_at=utcnow()))
@@ -401,10 +403,15 @@ def check_lead_name(name):
     if hidden:
         raise InvalidName(f"lead name {ascii(name)}: U+{ord(hidden.group()):04X} is "
                           "invisible (letters, digits, signs and plain spaces only)")
-    if unicodedata.normalize("NFKC", name).casefold() in RESERVED_LEAD_NAMES:
+    if _folded(name) in RESERVED_LEAD_NAMES:
         raise InvalidName(f"lead name {name!r} is reserved (choose another: "
                           f"{', '.join(sorted(RESERVED_LEAD_NAMES))} are taken)")
     return name
+
+
+def _folded(name):
+    """A lead's name as names are compared: whatever its case or width."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def hash_token(token):

@@ -255,6 +255,14 @@ def test_a_duplicate_lead_is_still_a_conflict(store):
         store.add_lead("Sari")
 
 
+@pytest.mark.parametrize("first, second", [("\u00e7elik", "\u00c7ELIK"), ("\u00c7elik", "\u00e7elik"),
+                                           ("Sari", "\uff33\uff41\uff52\uff49")])
+def test_a_lead_name_is_unique_whatever_the_case_of_any_letter(store, first, second):
+    store.add_lead(first)
+    with pytest.raises(Conflict, match=f"a lead named {first!r} already exists"):
+        store.add_lead(second)
+
+
 def test_a_lead_name_is_unique_whatever_the_case(store):
     store.add_lead("Sari")
     with pytest.raises(Conflict, match="a lead named 'Sari' already exists"):
