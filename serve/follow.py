@@ -3,8 +3,10 @@
 ``nlu serve --workers N`` gives every worker the same file (``NLU_SERVED_MODEL_FILE``). A
 reload writes the artifact it swapped in there; each worker looks at the file every
 ``interval`` seconds and, when a reload has written it since, loads the artifact on a
-thread and swaps it in, as the reload did (traffic goes on meanwhile). A worker that
-starts later (one restarted by the supervisor) serves the artifact the file names.
+thread and swaps it in, as the reload did (traffic goes on meanwhile). A load that fails
+is tried again, after twice as long each time (at most :data:`MAX_RETRY_SECONDS`), until
+it succeeds or the file names another artifact. A worker that starts later (one
+restarted by the supervisor) serves the artifact the file names.
 """
 
 import asyncio
@@ -19,6 +21,8 @@ from nlu.model.artifacts import resolve_artifact
 from .engine import load_engine
 
 log = logging.getLogger("nlu.serve")
+#: The longest wait before a failed load of the artifact the file names is tried again.
+MAX_RETRY_SECONDS = 60.0
 
 
 class SharedModel:
@@ -29,6 +33,8 @@ class SharedModel:
         self.interval = interval
         self._seen = None  # the file's content when last read or written here
         self._complaint = None  # the last problem logged (once, not every interval)
+        # After a failed load: (the file's content, failures, when to try it again).
+        self._retry = None
 
     def named(self):
         """The artifact the file names (an absolute path), or None without a readable
@@ -73,7 +79,8 @@ class SharedModel:
         """Until cancelled: swap in the artifact the file names whenever another worker
         has changed it. An artifact that cannot be loaded (or that is outside the models
         folder and not the configured one) is logged once, and the worker goes on serving
-        its model until the next reload; nothing else stops the task either."""
+        its model meanwhile, trying it again later (the module's docstring); nothing else
+        stops the task either."""
         while True:
             await asyncio.sleep(self.interval)
             try:
@@ -88,17 +95,26 @@ class SharedModel:
         if named is None or self._seen == seen:
             return
         before, content = state.engine, self._seen
+        retry = self._retry if self._retry and self._retry[0] == content else None
+        if retry is not None and time.monotonic() < retry[2]:
+            self._seen = seen  # still to follow: looked at again when it is due
+            return
         try:
             engine = await asyncio.to_thread(load_named, named, state.settings)
         except NLUError as exc:
+            failures = retry[1] + 1 if retry else 1
+            wait = min(MAX_RETRY_SECONDS, self.interval * 2 ** failures)
+            self._retry = (content, failures, time.monotonic() + wait)
+            if self._seen == content:  # no reload here meanwhile: still to follow
+                self._seen = seen
             self._complain(f"another worker reloaded {named}, which this worker cannot load "
-                           f"(still serving {before.version}): {exc}")
+                           f"(still serving {before.version}; trying again later): {exc}")
             return
         # A reload on this worker while this one was loading: that one counts.
         if state.engine is not before or self._seen != content:
             return
         state.engine = engine
-        self._complaint = None
+        self._complaint = self._retry = None
         log.info("another worker reloaded: now serving %s", engine.version)
 
     def _complain(self, problem):

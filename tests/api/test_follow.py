@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from nlu.errors import ArtifactError
 from serve import follow
 
 from .conftest import ADMIN_TOKEN, MODEL_VERSION, STRICT_VERSION
@@ -90,11 +91,35 @@ def test_an_artifact_a_worker_cannot_load_is_logged_once_and_it_goes_on(
         assert other.post("/v1/parse", json={"text": "halo kak"}).status_code == 200
         complaints = [r.getMessage() for r in caplog.records if str(broken) in r.getMessage()]
         assert len(complaints) == 2  # once by each worker
-        assert "cannot load (still serving api-fast)" in complaints[0]
+        assert "cannot load (still serving api-fast; trying again later)" in complaints[0]
 
     reload(one, strict_model_dir)  # a good reload after it is followed
     wait_for(lambda: version(other) == STRICT_VERSION)
     broken.rmdir()
+
+
+def test_a_load_that_failed_is_tried_again_without_another_reload(
+        workers, strict_model_dir, monkeypatch, caplog):
+    one, other = workers(2)
+    real, calls = follow.load_named, []
+
+    def flaky(named, settings):  # the follower's first two loads fail
+        calls.append(time.monotonic())
+        if len(calls) <= 2:
+            raise ArtifactError(f"{named}: a file is being written")
+        return real(named, settings)
+
+    monkeypatch.setattr(follow, "load_named", flaky)
+    with caplog.at_level(logging.ERROR, logger="nlu.serve"):
+        assert reload(one, strict_model_dir).status_code == 200
+
+        wait_for(lambda: version(other) == STRICT_VERSION)
+
+    assert len(calls) == 3
+    # Each wait twice the last: 0.1 s, then 0.2 s (the workers look every 50 ms).
+    assert calls[1] - calls[0] >= 0.1 and calls[2] - calls[1] >= 0.2
+    complaints = [r.getMessage() for r in caplog.records if "being written" in r.getMessage()]
+    assert len(complaints) == 1
 
 
 def test_an_artifact_outside_the_models_folder_is_not_loaded(workers, strict_model_dir,
