@@ -88,9 +88,9 @@ class NLUModel:
         if not texts:
             return []
         thresholds = self.with_thresholds(threshold, margin).thresholds
-        normalizers = _steps(self.pipeline, "lone_words")
-        proba, seen = self._proba(texts, kept=normalizers[:1])
-        lone = self._lone_words(texts, normalizers[:1], seen)
+        normalizer = next(iter(_steps(self.pipeline, "lone_words")), None)
+        proba, seen = self._proba(texts, kept=[normalizer] if normalizer else [])
+        lone = self._lone_words(texts, normalizer, seen)
         if lone.any():
             proba[lone] = _temper(proba[lone], LONE_WORD_TEMPERATURE)
         ranked = rank(proba, self.classes, OUT_OF_SCOPE)
@@ -107,14 +107,14 @@ class NLUModel:
                 for text, row, order, reason, gap
                 in zip(texts, proba.tolist(), orders, reasons, ranked.margin.tolist())]
 
-    def _lone_words(self, texts, normalizers, seen):
+    def _lone_words(self, texts, normalizer, seen):
         """Which texts are one word the training data never held alone ("akun",
         "refund"): a topic, not a request. The normalizer's texts are taken from ``seen``
         (see :meth:`_proba`) when it normalized these very texts (the first step of the
-        features, as :func:`~nlu.model.classifier.make_pipeline` builds them)."""
-        if not normalizers:
+        features, as :func:`~nlu.model.classifier.make_pipeline` builds them); without a
+        normalizer, none is."""
+        if normalizer is None:
             return np.zeros(len(texts), dtype=bool)
-        normalizer = normalizers[0]
         given, normalized = seen.get(id(normalizer)) or (None, None)
         if given is not texts:
             normalized = normalizer.transform(texts)
