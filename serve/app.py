@@ -23,7 +23,7 @@ from nlu.vocabulary import OUT_OF_SCOPE
 
 from . import api, docs, feedback, ops, page, rasa, review
 from .engine import Batcher, cancel, load_engine
-from .follow import SharedModel, load_named
+from .follow import SharedModel
 from .errors import library_error
 from .lane import PredictionLane
 from .limits import BodyLimit, TokenBuckets
@@ -77,7 +77,8 @@ def create_app(settings=None):
     async def lifespan(app):
         shared_model = (SharedModel(settings.served_model_file, settings.follow_seconds)
                          if settings.served_model_file else None)
-        engine = _first_engine(settings, shared_model)
+        engine = (shared_model.first_engine(settings) if shared_model
+                  else load_engine(settings.model_dir, settings.domain_dir))
         store = Store(settings.database_url)
         if settings.migrate_on_start:
             store.migrate()
@@ -134,19 +135,6 @@ def create_app(settings=None):
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
-
-
-def _first_engine(settings, shared_model):
-    """The engine a worker starts with: the artifact the other workers serve, when they
-    have reloaded one (this worker was restarted since), else ``settings.model_dir``."""
-    named = shared_model.named() if shared_model else None
-    if named is not None:
-        try:
-            return load_named(named, settings)
-        except NLUError as exc:
-            error_log.error("the other workers serve %s, which this worker cannot load; "
-                            "serving %s: %s", named, settings.model_dir, exc)
-    return load_engine(settings.model_dir, settings.domain_dir)
 
 
 # Fields that take an intent id: the schema lists the served model's intents (and the

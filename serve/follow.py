@@ -53,6 +53,21 @@ class SharedModel:
         self._seen = content
         return named
 
+    def first_engine(self, settings):
+        """The engine a worker starts with: the artifact the other workers serve, when they
+        have reloaded one (this worker was restarted since), else ``settings.model_dir``.
+        An artifact named that cannot be loaded is logged, and :meth:`follow` tries it
+        again."""
+        named = self.named()
+        if named is not None:
+            try:
+                return load_named(named, settings)
+            except NLUError as exc:
+                self._seen = None  # still to follow
+                log.error("the other workers serve %s, which this worker cannot load; "
+                          "serving %s meanwhile: %s", named, settings.model_dir, exc)
+        return load_engine(settings.model_dir, settings.domain_dir)
+
     def announce(self, engine):
         """Name ``engine``'s artifact in the file (written whole: a reader never sees half
         of it); the other workers follow.

@@ -78,6 +78,28 @@ def test_a_worker_started_after_a_reload_serves_the_reloaded_model(workers, stri
     assert json.loads((tmp_path / "served.json").read_text())["version"] == STRICT_VERSION
 
 
+def test_a_worker_that_cannot_load_the_reloaded_model_at_start_follows_it_later(
+        workers, strict_model_dir, monkeypatch):
+    [first] = workers(1)
+    reload(first, strict_model_dir)
+    real, calls, checked = follow.load_named, [], threading.Event()
+
+    def flaky(named, settings):  # the first load, at start, fails; the next waits
+        calls.append(named)
+        if len(calls) == 1:
+            raise ArtifactError(f"{named}: a file is being written")
+        checked.wait(10)
+        return real(named, settings)
+
+    monkeypatch.setattr(follow, "load_named", flaky)
+    [restarted] = workers(1)
+
+    assert version(restarted) == MODEL_VERSION  # NLU_MODEL_DIR meanwhile
+    checked.set()
+    wait_for(lambda: version(restarted) == STRICT_VERSION)
+    assert len(calls) == 2
+
+
 def test_an_artifact_a_worker_cannot_load_is_logged_once_and_it_goes_on(
         workers, model_dir, strict_model_dir, tmp_path, caplog):
     one, other = workers(2)
