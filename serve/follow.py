@@ -110,14 +110,16 @@ class SharedModel:
         if named is None or self._seen == seen:
             return
         before, content = state.engine, self._seen
-        retry = self._retry if self._retry and self._retry[0] == content else None
-        if retry is not None and time.monotonic() < retry[2]:
+        failed, failures, due = self._retry or (None, 0, 0.0)
+        if failed != content:  # a new artifact: tried at once
+            failures, due = 0, 0.0
+        if time.monotonic() < due:
             self._seen = seen  # still to follow: looked at again when it is due
             return
         try:
             engine = await asyncio.to_thread(load_named, named, state.settings)
         except NLUError as exc:
-            failures = retry[1] + 1 if retry else 1
+            failures += 1
             wait = min(MAX_RETRY_SECONDS, self.interval * 2 ** failures)
             self._retry = (content, failures, time.monotonic() + wait)
             if self._seen == content:  # no reload here meanwhile: still to follow

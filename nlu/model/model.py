@@ -89,7 +89,7 @@ class NLUModel:
             return []
         thresholds = self.with_thresholds(threshold, margin).thresholds
         normalizer = next(iter(_steps(self.pipeline, "lone_words")), None)
-        proba, seen = self._proba(texts, kept=[normalizer] if normalizer else [])
+        proba, seen = self._proba(texts, kept=[normalizer] if normalizer is not None else [])
         lone = self._lone_words(texts, normalizer, seen)
         if lone.any():
             proba[lone] = _temper(proba[lone], LONE_WORD_TEMPERATURE)
